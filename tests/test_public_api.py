@@ -1,0 +1,26 @@
+"""The public surface is explicit: ``__all__`` is sorted and names exactly what is exported."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import modelward
+
+PACKAGES = ["modelward", "modelward.io", "modelward.simulate", "modelward.stats", "modelward.engine"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_is_sorted_and_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported)
+    for attr in exported:
+        assert hasattr(module, attr), f"{name}.__all__ names {attr!r} but it is missing"
+
+
+def test_root_exports_every_public_name() -> None:
+    public = {n for n in vars(modelward) if not n.startswith("_")}
+    modules = {n for n, v in vars(modelward).items() if type(v).__name__ == "module"}
+    assert public - modules - {"annotations"} == set(modelward.__all__) - {"__version__"}
