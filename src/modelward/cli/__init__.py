@@ -1,0 +1,1 @@
+"""Command line and interfaces: thin shells over the Python API."""
