@@ -40,7 +40,7 @@ def demo(
         paths = result.write(out)
     console.print(
         f"Simulated [bold]{result.log.num_rows:,}[/] predictions over 60 days into {out}/ "
-        f"({', '.join(p.name for p in paths)})."
+        f"({', '.join(p.name for p in paths.values())})."
     )
     log = read_log(out / "log.parquet")
     console.print(f"\n[bold]modelward inspect {out / 'log.parquet'}[/]")

@@ -1,0 +1,1 @@
+"""Analyses: everything computed from summaries (never from files)."""
