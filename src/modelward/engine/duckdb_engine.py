@@ -1,0 +1,465 @@
+"""The DuckDB engine: reference bins, then one streaming scan -> summaries.
+
+The scan asks DuckDB for compact per-row codes (bucket, segment values, category
+indices, score and log bins, the id hash) and streams them as Arrow record
+batches; numpy ``bincount`` adds them up per batch at the finest grain
+(window x bucket x every segment column). A GROUPING SETS query over those small
+tables then yields the all-traffic and per-segment rows from the same pass.
+Memory is bounded by the batch size and the number of groups, never by rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from modelward._exceptions import ConfigError, LogSchemaError
+from modelward.engine._accumulate import _Accumulator
+from modelward.engine.edges import compute_bins, log_bin_sql, quote
+from modelward.engine.summaries import (
+    TABLE_SPECS,
+    Bins,
+    Summaries,
+    SummariesMeta,
+    merge_table,
+)
+from modelward.io.log import PredictionLog
+
+__all__ = ["DuckDBEngine"]
+
+BATCH_ROWS = 1 << 17
+_CAT_OTHER, _CAT_NULL, _CAT_UNSEEN = -1, -2, -3
+_INT = npt.NDArray[np.int64]
+_FLT = npt.NDArray[np.float64]
+
+
+def _parse_time(value: str | date | datetime | None, *, end: bool) -> datetime | None:
+    """A bound as a naive UTC datetime; a bare date as ``end`` includes that whole day."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed: date | datetime = (
+                date.fromisoformat(value) if len(value) <= 10 else datetime.fromisoformat(value)
+            )
+        except ValueError as exc:
+            raise ConfigError(f"Cannot parse {value!r} as a date or timestamp.") from exc
+        value = parsed
+    if isinstance(value, datetime):
+        return (
+            value.replace(tzinfo=None)
+            if value.tzinfo is None
+            else (value.astimezone(tz=None).replace(tzinfo=None))
+        )
+    start = datetime(value.year, value.month, value.day)
+    return start + timedelta(days=1) if end else start
+
+
+class DuckDBEngine:
+    """Summarise prediction logs with DuckDB (see :class:`modelward.engine.Engine`)."""
+
+    name = "duckdb"
+
+    def summarise(
+        self,
+        log: PredictionLog,
+        *,
+        reference_end: str | date | datetime | None = None,
+        reference_start: str | date | datetime | None = None,
+        reference: PredictionLog | None = None,
+        bucket: str = "day",
+        numeric_bins: int = 20,
+        max_categories: int = 50,
+        score_bins: int = 1000,
+        sample_size: int = 500,
+        latency_accuracy: float = 0.005,
+        bins: Bins | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> Summaries:
+        """One scan of ``log`` (and of ``reference``, if given) -> :class:`Summaries`."""
+        if bucket not in ("hour", "day", "week"):
+            raise ConfigError(f"The 'bucket' parameter must be hour, day or week. Got {bucket!r}.")
+        for pname, pval, lo in (
+            ("numeric_bins", numeric_bins, 1),
+            ("max_categories", max_categories, 1),
+            ("score_bins", score_bins, 1),
+            ("sample_size", sample_size, 0),
+        ):
+            if not isinstance(pval, int) or pval < lo:
+                raise ConfigError(f"The {pname!r} parameter must be an int >= {lo}. Got {pval!r}.")
+        if not 0.0 < latency_accuracy < 1.0:
+            raise ConfigError(
+                f"The 'latency_accuracy' parameter must be in (0, 1). Got {latency_accuracy!r}."
+            )
+        if reference is not None and (reference_end is not None or reference_start is not None):
+            raise ConfigError("Give either a reference log or a reference date range, not both.")
+        con = log.con
+        con.execute(f"SET threads = {os.cpu_count() or 1}")
+        t = quote(_req(log.roles.time, "time"))
+        start = _parse_time(reference_start, end=False)
+        end = _parse_time(reference_end, end=True)
+        where = f"{t} >= TIMESTAMP '{start.isoformat()}'" if start is not None else "TRUE"
+        ref_where = where + (f" AND {t} < TIMESTAMP '{end.isoformat()}'" if end else "")
+        numeric = [f.name for f in log.features if f.kind == "numeric"]
+        categorical = [f.name for f in log.features if f.kind == "categorical"]
+        if bins is None:
+            if reference is not None:
+                rel = f"SELECT * FROM {quote(reference.view)}"
+                ref_con = reference.con
+            else:
+                rel = f"SELECT * FROM {quote(log.view)} WHERE {ref_where}"
+                ref_con = con
+            bins = compute_bins(
+                ref_con,
+                rel,
+                numeric=numeric,
+                categorical=categorical,
+                numeric_bins=numeric_bins,
+                max_categories=max_categories,
+            )
+        if progress is not None:
+            progress(0.05)
+        window = f"CASE WHEN {t} < TIMESTAMP '{end.isoformat()}' THEN 1 ELSE 0 END" if end else "0"
+        scan = _Scan(
+            log,
+            bins=bins,
+            bucket=bucket,
+            where=where,
+            window_sql=window,
+            score_bins=score_bins,
+            sample_size=sample_size,
+            accuracy=latency_accuracy,
+        )
+        parts = [scan.run(progress, 0.05, 0.95)]
+        if reference is not None:
+            ref_scan = _Scan(
+                reference,
+                bins=bins,
+                bucket=bucket,
+                where="TRUE",
+                window_sql="1",
+                score_bins=score_bins,
+                sample_size=sample_size,
+                accuracy=latency_accuracy,
+                segments=log.segments,
+            )
+            parts.append(ref_scan.run(None, 0.0, 0.0))
+        tables: dict[str, pa.Table] = {}
+        for name in parts[0]:
+            if name == "sample":
+                continue
+            tables[name] = merge_table(name, [p[name] for p in parts])
+        samples = [p["sample"] for p in parts if "sample" in p]
+        if samples:
+            tables["sample"] = pa.concat_tables(samples, promote_options="permissive")
+        meta = SummariesMeta(
+            bucket=bucket,
+            reference_start=start.isoformat() if start else None,
+            reference_end=end.isoformat() if end else None,
+            reference_source=reference.source
+            if reference is not None
+            else ("range" if end else None),
+            source=log.source,
+            roles=log.roles.as_dict(),
+            task=log.task,
+            features=[{"name": f.name, "kind": f.kind, "dtype": f.dtype} for f in log.features],
+            segments=list(log.segments),
+            schema=dict(log.schema),
+            reference_schema=dict(reference.schema) if reference is not None else dict(log.schema),
+            numeric_edges=bins.numeric_edges,
+            categories=bins.categories,
+            other_categories=bins.other_categories,
+            score_bins=score_bins,
+            latency_accuracy=latency_accuracy,
+            sample_size=sample_size,
+            n_rows=scan.n_rows + (ref_scan.n_rows if reference is not None else 0),
+            engine=self.name,
+        )
+        if progress is not None:
+            progress(1.0)
+        return Summaries(meta=meta, tables=tables)
+
+
+def _req(column: str | None, role: str) -> str:
+    if column is None:
+        raise ConfigError(f"The log has no column for the required role {role!r}.")
+    return column
+
+
+class _Scan:
+    """One streaming pass over a log, accumulating finest-grain counts."""
+
+    def __init__(
+        self,
+        log: PredictionLog,
+        *,
+        bins: Bins,
+        bucket: str,
+        where: str,
+        window_sql: str,
+        score_bins: int,
+        sample_size: int,
+        accuracy: float,
+        segments: tuple[str, ...] | None = None,
+    ) -> None:
+        self.log = log
+        self.bins = bins
+        self.bucket = bucket
+        self.where = where
+        self.window_sql = window_sql
+        self.B = score_bins
+        self.k = sample_size
+        self.accuracy = accuracy
+        self.segments = tuple(segments if segments is not None else log.segments)
+        self.numeric = [f.name for f in log.features if f.kind == "numeric"]
+        self.categorical = [f.name for f in log.features if f.kind == "categorical"]
+        for c in self.numeric:
+            if c not in bins.numeric_edges:
+                raise ConfigError(f"No bin edges for numeric feature {c!r}.")
+        for c in self.categorical:
+            if c not in bins.categories:
+                raise ConfigError(f"No category list for categorical feature {c!r}.")
+        self.parts: dict[str, list[pa.Table]] = {n: [] for n in TABLE_SPECS}
+        self.n_rows = 0
+        self._cand_wb: _INT = np.zeros(0, np.int64)
+        self._cand_h: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
+        self._wb_keys: dict[tuple[int, Any], int] = {}
+
+    # -- SQL --------------------------------------------------------------------
+    def _select(self) -> str:
+        r = self.log.roles
+        t = quote(_req(r.time, "time"))
+        cols = [
+            f"CAST({self.window_sql} AS TINYINT) AS _w",
+            f"date_trunc('{self.bucket}', {t}) AS _b",
+        ]
+        for j, s in enumerate(self.segments):
+            if s in self.log.schema or not self.log.schema:
+                cols.append(f"coalesce(CAST({quote(s)} AS VARCHAR), '__null__') AS _s{j}")
+            else:
+                cols.append(f"'__null__' AS _s{j}")
+        for i, c in enumerate(self.numeric):
+            cols.append(f"CAST({quote(c)} AS DOUBLE) AS _x{i}")
+        for i, c in enumerate(self.categorical):
+            v = f"CAST({quote(c)} AS VARCHAR)"
+            top = _sql_list(self.bins.categories[c])
+            oth = _sql_list(self.bins.other_categories.get(c, []))
+            code = (
+                f"CASE WHEN {v} IS NULL THEN {_CAT_NULL} ELSE coalesce("
+                f"nullif(list_position({top}, {v}), 0) - 1, CASE WHEN "
+                f"list_contains({oth}, {v}) THEN {_CAT_OTHER} ELSE {_CAT_UNSEEN} END) END"
+            )
+            cols.append(f"CAST({code} AS SMALLINT) AS _c{i}")
+            cols.append(
+                f"CASE WHEN {v} IS NOT NULL AND NOT list_contains({top}, {v}) AND NOT "
+                f"list_contains({oth}, {v}) THEN {v} END AS _u{i}"
+            )
+        pred = quote(_req(r.prediction, "prediction"))
+        cols.append(f"CAST({pred} AS DOUBLE) AS _pred")
+        lab = f"CAST({quote(r.label)} AS DOUBLE)" if r.label else "CAST(NULL AS DOUBLE)"
+        cols.append(f"{lab} AS _label")
+        score = f"CAST({quote(r.score)} AS DOUBLE)" if r.score else "CAST(NULL AS DOUBLE)"
+        cols.append(f"{score} AS _score")
+        cols.append(f"CAST(least(floor({score} * {self.B}), {self.B - 1}) AS INTEGER) AS _sbin")
+        lat = f"CAST({quote(r.latency)} AS DOUBLE)" if r.latency else "CAST(NULL AS DOUBLE)"
+        cols.append(f"{lat} AS _lat")
+        cols.append(f"{log_bin_sql(lat, accuracy=self.accuracy)} AS _latbin")
+        if r.label_time and r.label:
+            lag = f"(date_diff('microsecond', {t}, {quote(r.label_time)}) / 1e6)"
+            lagbin = (
+                f"CASE WHEN {lab} IS NOT NULL THEN {log_bin_sql(lag, accuracy=self.accuracy)} END"
+            )
+        else:
+            lagbin = "CAST(NULL AS INTEGER)"
+        cols.append(f"{lagbin} AS _lagbin")
+        cols.append(f"hash({quote(_req(r.id, 'id'))}) AS _h")
+        return f"SELECT {', '.join(cols)} FROM {quote(self.log.view)} WHERE {self.where}"
+
+    # -- the pass ---------------------------------------------------------------
+    def run(
+        self, progress: Callable[[float], None] | None, lo: float, hi: float
+    ) -> dict[str, pa.Table]:
+        con = self.log.con
+        try:
+            reader = con.sql(self._select()).to_arrow_reader(BATCH_ROWS)
+        except duckdb.Error as exc:
+            raise LogSchemaError(str(exc), source=self.log.source) from exc
+        total = max(self.log.n_rows, 1)
+        for batch in reader:
+            if batch.num_rows:
+                self._batch(batch)
+            self.n_rows += batch.num_rows
+            if progress is not None:
+                progress(lo + (hi - lo) * min(self.n_rows / total, 1.0))
+        return self._finish()
+
+    def _batch(self, b: pa.RecordBatch) -> None:
+        w = b.column("_w").to_numpy(zero_copy_only=False).astype(np.int64)
+        bucket_arr = b.column("_b")
+        bu, binv = np.unique(
+            bucket_arr.cast(pa.int64()).to_numpy(zero_copy_only=False), return_inverse=True
+        )
+        key = binv.astype(np.int64) * 2 + w
+        seg_dicts = []
+        for j in range(len(self.segments)):
+            enc = b.column(f"_s{j}").dictionary_encode()
+            idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            key = key * len(enc.dictionary) + idx
+            seg_dicts.append(enc.dictionary.to_pylist())
+        ukeys, gid = np.unique(key, return_inverse=True)
+        gid = gid.astype(np.int64)
+        G = len(ukeys)
+        # decode group keys
+        rest = ukeys.copy()
+        seg_vals: list[list[str]] = []
+        for j in reversed(range(len(self.segments))):
+            n = len(seg_dicts[j])
+            seg_vals.insert(0, [seg_dicts[j][int(v)] for v in rest % n])
+            rest //= n
+        g_w = rest % 2
+        g_b = bu[rest // 2]
+        groups = {
+            "_w": pa.array(g_w.astype(np.int8)),
+            "bucket": pa.array(g_b.astype("datetime64[us]")),
+            **{f"_s{j}": pa.array(v, pa.string()) for j, v in enumerate(seg_vals)},
+        }
+        cols = {name: b.column(name) for name in b.schema.names}
+        f64 = {
+            n: cols[n].to_numpy(zero_copy_only=False).astype(np.float64)
+            for n in ("_pred", "_label", "_score", "_lat")
+        }
+        _Accumulator(self, groups, gid, G, cols, f64).run()
+        self._sample_candidates(w, bucket_arr, b.column("_h"))
+
+    def _sample_candidates(self, w: _INT, bucket_arr: pa.Array, h: pa.Array) -> None:
+        if self.k == 0:
+            return
+        bvals = bucket_arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        wb = np.empty(len(w), np.int64)
+        pairs = np.stack([w, bvals], axis=1)
+        up, inv = np.unique(pairs, axis=0, return_inverse=True)
+        ids = np.array(
+            [self._wb_keys.setdefault((int(a), int(c)), len(self._wb_keys)) for a, c in up],
+            dtype=np.int64,
+        )
+        wb = ids[inv.reshape(-1)]
+        hh = h.to_numpy(zero_copy_only=False).astype(np.uint64)
+        wb_all = np.concatenate([self._cand_wb, wb])
+        h_all = np.concatenate([self._cand_h, hh])
+        order = np.lexsort((h_all, wb_all))
+        wb_s, h_s = wb_all[order], h_all[order]
+        first = np.searchsorted(wb_s, wb_s, side="left")
+        keep = (np.arange(len(wb_s)) - first) < self.k
+        self._cand_wb, self._cand_h = wb_s[keep], h_s[keep]
+
+    def _finish(self) -> dict[str, pa.Table]:
+        out: dict[str, pa.Table] = {}
+        con = duckdb.connect()
+        try:
+            for name, parts in self.parts.items():
+                out[name] = _rollup(con, name, parts, self.segments)
+        finally:
+            con.close()
+        if self.k:
+            out["sample"] = self._sample()
+        return out
+
+    def _sample(self) -> pa.Table:
+        con = self.log.con
+        inv = {v: k for k, v in self._wb_keys.items()}
+        if len(self._cand_wb) == 0:
+            thr_w, thr_b, thr_h = [], [], []
+        else:
+            last = np.r_[np.nonzero(np.diff(self._cand_wb))[0], len(self._cand_wb) - 1]
+            thr_w = [inv[int(self._cand_wb[i])][0] for i in last]
+            thr_b = [inv[int(self._cand_wb[i])][1] for i in last]
+            thr_h = [int(self._cand_h[i]) for i in last]
+        thr = pa.table(
+            {
+                "tw": pa.array(thr_w, pa.int8()),
+                "tb": pa.array(thr_b, pa.int64()).cast(pa.timestamp("us")),
+                "th": pa.array(thr_h, pa.uint64()),
+            }
+        )
+        r = self.log.roles
+        t = quote(_req(r.time, "time"))
+        name = f"_mw_thr_{id(self)}"
+        con.register(name, thr)
+        try:
+            res = con.sql(
+                f"SELECT CASE s._w WHEN 1 THEN 'reference' ELSE 'current' END AS \"window\", "
+                f"s._b AS bucket, s.* EXCLUDE (_w, _b, _hash), s._hash FROM ("
+                f"SELECT *, CAST({self.window_sql} AS TINYINT) AS _w, "
+                f"CAST(date_trunc('{self.bucket}', {t}) AS TIMESTAMP) AS _b, "
+                f"hash({quote(_req(r.id, 'id'))}) AS _hash FROM {quote(self.log.view)} "
+                f"WHERE {self.where}) s JOIN {name} ON s._w = tw AND s._b = tb AND s._hash <= th "
+                f"QUALIFY row_number() OVER (PARTITION BY s._w, s._b ORDER BY s._hash) <= {self.k} "
+                f'ORDER BY "window", bucket, _hash'
+            ).to_arrow_table()
+        finally:
+            con.unregister(name)
+        return res
+
+
+def _sql_list(values: list[str]) -> str:
+    inner = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"CAST([{inner}] AS VARCHAR[])"
+
+
+def _rollup(
+    con: duckdb.DuckDBPyConnection, name: str, parts: list[pa.Table], segments: tuple[str, ...]
+) -> pa.Table:
+    """Finest-grain parts -> keys (window, bucket, segment, segment_value) via GROUPING SETS."""
+    from modelward.engine.summaries import empty_table
+
+    spec = TABLE_SPECS[name]
+    if not parts:
+        return empty_table(name)
+    fin = pa.concat_tables(parts)
+    con.register("fin", fin)
+    extra = [quote(k) for k in spec.keys[4:]]
+    base = ["_w", "bucket", *extra]
+    sets = [base] + [[*base, f"_s{j}"] for j in range(len(segments))]
+    gs = ", ".join("(" + ", ".join(s) + ")" for s in sets)
+    seg_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN grouping(_s{j}) = 0 THEN '{s.replace(chr(39), chr(39) * 2)}'"
+            for j, s in enumerate(segments)
+        )
+        + " ELSE '' END"
+        if segments
+        else "''"
+    )
+    seg_val = (
+        "coalesce(" + ", ".join(f"_s{j}" for j in range(len(segments))) + ", '')"
+        if segments
+        else "''"
+    )
+    aggs = (
+        [f"sum({quote(c)}) AS {quote(c)}" for c in spec.sums]
+        + [f"min({quote(c)}) AS {quote(c)}" for c in spec.mins]
+        + [f"max({quote(c)}) AS {quote(c)}" for c in spec.maxs]
+    )
+    sql = (
+        f"SELECT CASE _w WHEN 1 THEN 'reference' ELSE 'current' END AS \"window\", bucket, "
+        f"{seg_case} AS segment, {seg_val} AS segment_value"
+        + "".join(f", {e}" for e in extra)
+        + "".join(f", {a}" for a in aggs)
+        + f" FROM fin GROUP BY GROUPING SETS ({gs})"
+    )
+    res = con.sql(sql).to_arrow_table()
+    con.unregister("fin")
+    target = empty_table(name).schema
+    fields = []
+    for f in target:
+        fields.append(fin.schema.field(f.name) if f.name in spec.keys[4:] else f)
+    res = res.select([f.name for f in target]).cast(pa.schema(fields))
+    return res.sort_by([(k, "ascending") for k in spec.keys])
