@@ -30,11 +30,11 @@ def _versions(path: Path) -> list[int]:
 def test_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 2
-    assert _versions(path) == [1, 2]
+        assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1))
     with Store(path) as store:  # reopening applies nothing twice
         assert store.schema_version == SCHEMA_VERSION
-    assert _versions(path) == [1, 2]
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def _write_v1_store(path: Path, table: pa.Table) -> None:
@@ -72,7 +72,7 @@ def test_upgrade_from_version_1(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="needs upgrading"):
         Store(path, read_only=True)
     with Store(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         old = store.load_run("01abc")
         assert old.results == {"auc": 0.91}
         assert old.tables["volume"].equals(table)
@@ -90,7 +90,7 @@ def test_upgrade_from_version_1(tmp_path: Path) -> None:
             alerts=[Alert("p99", "critical")],
         )
         assert [a.run_id for a in store.list_alerts("fraud")] == [new, old.run_id]
-    assert _versions(path) == [1, 2]
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1))
     with Store(path, read_only=True) as store:
         assert len(store.list_runs()) == 2
 
@@ -107,7 +107,7 @@ def test_newer_store_is_refused(tmp_path: Path) -> None:
         message = str(info.value)
         assert str(path) in message
         assert f"version {SCHEMA_VERSION + 1}" in message
-    assert _versions(path) == [1, 2, 3]  # untouched
+    assert _versions(path) == list(range(1, SCHEMA_VERSION + 2))  # untouched
 
 
 def test_python_migration_and_failed_step_rolls_back(tmp_path: Path) -> None:
@@ -127,16 +127,20 @@ def test_python_migration_and_failed_step_rolls_back(tmp_path: Path) -> None:
 
     steps: Sequence[Migration] = (*MIGRATIONS, add_notes, broken)
     con = duckdb.connect(str(path))
-    with pytest.raises(StoreError, match=r"version 4 failed.*left at version 3.*disk full"):
+    with pytest.raises(
+        StoreError,
+        match=rf"version {SCHEMA_VERSION + 2} failed.*"
+        rf"left at version {SCHEMA_VERSION + 1}.*disk full",
+    ):
         migrate(con, path=path, migrations=steps)
-    assert current_version(con) == 3
+    assert current_version(con) == SCHEMA_VERSION + 1
     assert con.execute("SELECT note FROM runs").fetchall() == [("from v2",)]
     tables = {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
     assert "half_done" not in tables
-    with pytest.raises(StoreError, match=r"known versions are 0\.\.2"):
-        migrate(con, path=path, target=3)
+    with pytest.raises(StoreError, match=rf"known versions are 0\.\.{SCHEMA_VERSION}"):
+        migrate(con, path=path, target=SCHEMA_VERSION + 1)
     con.close()
 
 

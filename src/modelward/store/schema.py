@@ -21,6 +21,14 @@ Tables (latest version)::
                     n_rows, arrow_schema                     the Arrow tables of a run
     alerts          alert_id, run_id, system, name, severity,
                     since, status, detail, created_at        (v2) alerts raised by runs
+    dataset_versions name, version, hash, path, source, created_at,
+                    n_rows, n_files, n_bytes, schema, profile,
+                    manifest                                 (v3) content-addressed datasets
+    lineage_nodes   node_id, kind, name, version, attrs,
+                    created_at                               (v3) sources, datasets, models...
+    lineage_edges   src, dst, kind, attrs, created_at        (v3) upstream -> downstream
+    feedback        prediction_id, version, label,
+                    feedback_at, source, file, loaded_at     (v3) every feedback version
 
 The rows of the Arrow tables live in real DuckDB tables, one per table name and
 column layout (see :mod:`modelward.store.store`), created on first use; the
@@ -88,7 +96,56 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_system ON alerts (system, status);
 """
 
-MIGRATIONS: Sequence[Migration] = (_V1, _V2)
+# v3: provenance. Content-addressed dataset versions, the lineage graph (nodes and
+# upstream -> downstream edges) and the feedback history (every version of every
+# correction or late label; a row is never updated, a new one gets the next version).
+_V3 = """
+CREATE TABLE dataset_versions (
+    name        VARCHAR NOT NULL,
+    version     INTEGER NOT NULL,
+    hash        VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    source      VARCHAR,
+    created_at  TIMESTAMP NOT NULL,
+    n_rows      BIGINT,
+    n_files     INTEGER NOT NULL,
+    n_bytes     BIGINT NOT NULL,
+    schema      JSON NOT NULL,
+    profile     JSON NOT NULL,
+    manifest    JSON NOT NULL,
+    PRIMARY KEY (name, version),
+    UNIQUE (name, hash)
+);
+CREATE TABLE lineage_nodes (
+    node_id     VARCHAR PRIMARY KEY,
+    kind        VARCHAR NOT NULL,
+    name        VARCHAR NOT NULL,
+    version     VARCHAR,
+    attrs       JSON NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+CREATE TABLE lineage_edges (
+    src         VARCHAR NOT NULL,
+    dst         VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    attrs       JSON NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (src, dst)
+);
+CREATE TABLE feedback (
+    prediction_id  VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    label          DOUBLE NOT NULL,
+    feedback_at    TIMESTAMP NOT NULL,
+    source         VARCHAR NOT NULL,
+    file           VARCHAR NOT NULL,
+    loaded_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (prediction_id, version),
+    UNIQUE (prediction_id, feedback_at, source, label)
+);
+"""
+
+MIGRATIONS: Sequence[Migration] = (_V1, _V2, _V3)
 """Every migration, in order: ``MIGRATIONS[i]`` takes a store from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -166,6 +166,14 @@ class Store:
         """The schema version of the open store."""
         return current_version(self._live(), path=self.path)
 
+    @property
+    def connection(self) -> Any:
+        """The open DuckDB connection, for modules that keep their own tables in the store.
+
+        Write through it only inside a transaction of your own.
+        """
+        return self._live()
+
     def _live(self) -> Any:
         if self._closed:
             raise StoreError(f"{self.path}: the store is closed")
