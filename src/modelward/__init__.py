@@ -5,6 +5,7 @@ The public API is re-exported here; everything else is private.
 
 from __future__ import annotations
 
+from modelward._api import check, save_check, summarise
 from modelward._exceptions import (
     ConfigError,
     LogError,
@@ -17,11 +18,17 @@ from modelward._exceptions import (
     SimulationError,
     StoreError,
 )
+from modelward.analyses.results import CheckResult
+from modelward.engine import Summaries
+from modelward.io import PredictionLog, describe, read_log
 from modelward.io.columns import ColumnRoles
+from modelward.simulate import inject, simulate
+from modelward.store import Store
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckResult",
     "ColumnRoles",
     "ConfigError",
     "LogError",
@@ -31,7 +38,17 @@ __all__ = [
     "ModelwardError",
     "ModelwardWarning",
     "PolicyError",
+    "PredictionLog",
     "SimulationError",
+    "Store",
     "StoreError",
+    "Summaries",
     "__version__",
+    "check",
+    "describe",
+    "inject",
+    "read_log",
+    "save_check",
+    "simulate",
+    "summarise",
 ]

@@ -251,7 +251,9 @@ class PerformanceResult(_Model):
     roc: CurvePoints | None = None
     pr: CurvePoints | None = None
     calibration: CalibrationCurve | None = None
-    degraded: list[str] = Field(default_factory=list)  # metrics whose interval excludes the reference
+    degraded: list[str] = Field(
+        default_factory=list
+    )  # metrics whose interval excludes the reference
 
 
 # -------------------------------------------------------------------- latency

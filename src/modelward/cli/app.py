@@ -25,7 +25,15 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 # Each module defines its commands with ``@app.command()`` on import.
-_COMMAND_MODULES = ("inspect", "simulate", "demo", "data", "lineage", "feedback")
+_COMMAND_MODULES = (
+    "inspect",
+    "simulate",
+    "check",
+    "demo",
+    "data",
+    "lineage",
+    "feedback",
+)
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"modelward.cli._{_name}")

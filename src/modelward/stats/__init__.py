@@ -57,12 +57,12 @@ from modelward.stats.quantiles import (
 )
 
 __all__ = [
+    "NONPOSITIVE_BIN",
     "BootstrapResult",
     "CalibrationResult",
     "ChiSquareResult",
     "Confusion",
     "KSResult",
-    "NONPOSITIVE_BIN",
     "Onset",
     "auc_binned_error_bound",
     "auc_interval",

@@ -258,11 +258,16 @@ class KSResult(NamedTuple):
     """An upper bound on the exact (unbinned) KS statistic."""
 
 
+_KSTWO_MAX_N = 10_000
+
+
 def ks_pvalue(statistic: float, n1: float, n2: float) -> float:
     """Two-sample KS p-value from the distribution of D at ``n = n1 n2 / (n1 + n2)``.
 
     Uses ``scipy.stats.kstwo`` at the rounded effective sample size, as
-    ``scipy.stats.ks_2samp(method="asymp")`` does.
+    ``scipy.stats.ks_2samp(method="asymp")`` does, up to ``n = 10_000``; above
+    that, Kolmogorov's limit ``kstwobign`` at ``D * sqrt(n)`` (``kstwo.sf`` is
+    slow at large n, and the two agree to about 1e-3 relative there).
 
     Examples
     --------
@@ -271,6 +276,8 @@ def ks_pvalue(statistic: float, n1: float, n2: float) -> float:
     """
     en = n1 * n2 / (n1 + n2)
     n = max(round(en), 1)
+    if n > _KSTWO_MAX_N:
+        return float(np.clip(stats.kstwobign.sf(statistic * np.sqrt(en)), 0.0, 1.0))
     return float(np.clip(stats.kstwo.sf(statistic, n), 0.0, 1.0))
 
 

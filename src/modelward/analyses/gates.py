@@ -1,0 +1,522 @@
+"""Release gates: every constraint of a policy, with an interval and one of three outcomes.
+
+The candidate is the ``current`` window of the summaries; the baseline is
+the ``reference`` window (``summarise(candidate, reference=baseline)``, or a
+date range of one log for live checks). For each constraint (and each
+segment value with ``for_each``):
+
+- **inconclusive** when fewer than ``min_samples`` rows are behind the value
+  (labelled rows for performance metrics) or the interval straddles the limit;
+- **fail** only when the interval at ``confidence`` excludes the limit on the
+  bad side (a floor above the interval, a ceiling below it);
+- **pass** when the interval lies entirely on the good side.
+
+``for_each`` tests every segment value at Bonferroni-adjusted confidence
+``1 - (1 - confidence) / m`` (m values), so a policy over ten countries does
+not fail ten times as often by chance. ``gap_between`` compares every pair of
+segment values (those with ``min_samples``): the gap is the largest point
+difference; its interval is ``[max_ij low_ij, max_ij high_ij]`` over the MOVER
+intervals of the pairwise differences at Bonferroni confidence over the pairs.
+
+Baseline limits (``max_drop``, ``max_rise``) use the interval of
+``candidate - baseline``:
+
+- **paired** when both logs score the same rows: the engine's row sample is a
+  bottom-k by a hash of ``prediction_id`` per bucket, so when the candidate and
+  the baseline score the same ids at the same times their samples hold the
+  same ids. The pairs (label, candidate prediction, baseline prediction, cost
+  segment) are counted into a small table and resampled together (paired
+  multinomial bootstrap), for the metrics at the serving threshold
+  (precision, recall, accuracy, fpr, fnr, positive_rate, f1, expected_cost).
+  Chosen over a DuckDB join of the two logs because analyses never read files
+  and the sample is already in the summaries; the price is that the pairs are
+  the bounded sample (``meta.sample_size`` rows per bucket), not every row.
+- **independent** otherwise: MOVER (Newcombe 1998) from the two windows'
+  intervals.
+
+Examples
+--------
+>>> decide("min", 0.7, 0.8, 0.75, 0.85, n=100, min_samples=30)
+('pass', 'interval above the floor')
+>>> decide("min", 0.7, 0.72, 0.6, 0.8, n=100, min_samples=30)[0]
+'inconclusive'
+>>> decide("max", 200, 250, 230, 270, n=100, min_samples=30)[0]
+'fail'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict
+
+from modelward._exceptions import ConfigError
+from modelward.analyses.metrics import (
+    COUNT_METRICS,
+    CostModel,
+    MetricEstimate,
+    metric_value,
+    parse_metric,
+)
+from modelward.analyses.policy import Constraint, Policy
+from modelward.engine.summaries import Summaries
+
+__all__ = [
+    "PAIRED_METRICS",
+    "ConstraintResult",
+    "ConstraintRow",
+    "GateResult",
+    "Outcome",
+    "PairedSample",
+    "decide",
+    "evaluate_constraint",
+    "evaluate_gate",
+    "paired_sample",
+]
+
+Outcome = Literal["pass", "fail", "inconclusive"]
+FloatArray = npt.NDArray[np.float64]
+
+#: Metrics with a paired-bootstrap difference when both logs score the same rows.
+PAIRED_METRICS = (*COUNT_METRICS, "f1", "expected_cost")
+#: Paired bootstrap draws.
+N_BOOT = 1000
+#: Share of the candidate's sampled ids the baseline must hold for pairing.
+PAIRED_MIN_SHARE = 0.5
+#: Metrics whose ``n`` counts labelled rows (min_samples applies to those).
+_LABEL_KINDS = frozenset({*COUNT_METRICS, "f1", "roc_auc", "pr_auc", "log_loss", "brier",
+                          "expected_cost", "mae", "rmse", "bias"})  # fmt: skip
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConstraintRow(_Model):
+    """One evaluated value: a constraint on all traffic, one segment value, or a gap."""
+
+    segment: str = ""
+    segment_value: str = ""
+    compared: Literal["value", "difference", "gap"]
+    value: float | None  # the candidate's metric (or the gap)
+    baseline: float | None = None
+    estimate: float | None  # the compared quantity: value, difference or gap
+    low: float | None
+    high: float | None
+    confidence: float
+    limit: float
+    n: int
+    outcome: Outcome
+    reason: str
+    method: str = ""
+
+
+class ConstraintResult(_Model):
+    """A constraint's rows and its overall outcome (fail > inconclusive > pass)."""
+
+    name: str
+    metric: str
+    severity: Literal["block", "warn"]
+    limit_kind: Literal["min", "max", "max_drop", "max_rise"]
+    limit: float
+    confidence: float
+    outcome: Outcome
+    rows: list[ConstraintRow]
+
+
+class GateResult(_Model):
+    """The release gate: every constraint, the outcome and the exit code."""
+
+    policy: str | None
+    candidate: str
+    baseline: str | None
+    outcome: Outcome
+    exit_code: int  # 0 pass, 1 a blocking constraint fails, 3 one is inconclusive
+    constraints: list[ConstraintResult]
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def decide(
+    kind: str, limit: float, value: float, low: float, high: float, *, n: int, min_samples: int
+) -> tuple[Outcome, str]:
+    """Outcome of one interval against a floor (``kind="min"``) or a ceiling (``"max"``)."""
+    if n < min_samples:
+        return "inconclusive", f"{n} samples < min_samples {min_samples}"
+    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(value)):
+        return "inconclusive", "no interval (too little data)"
+    if kind == "min":
+        if low >= limit:
+            return "pass", "interval above the floor"
+        if high < limit:
+            return "fail", "interval below the floor"
+        return "inconclusive", "interval straddles the floor"
+    if high <= limit:
+        return "pass", "interval below the ceiling"
+    if low > limit:
+        return "fail", "interval above the ceiling"
+    return "inconclusive", "interval straddles the ceiling"
+
+
+def _combine(outcomes: Sequence[Outcome]) -> Outcome:
+    if "fail" in outcomes:
+        return "fail"
+    if "inconclusive" in outcomes or not outcomes:
+        return "inconclusive"
+    return "pass"
+
+
+def mover_difference(c: MetricEstimate, b: MetricEstimate) -> tuple[float, float, float]:
+    """``c - b`` with its MOVER interval from two independent intervals.
+
+    Examples
+    --------
+    >>> d = mover_difference(MetricEstimate(0.7, 0.6, 0.8, 100), MetricEstimate(0.8, 0.7, 0.9, 100))
+    >>> [round(x, 3) for x in d]
+    [-0.1, -0.241, 0.041]
+    """
+    d = c.value - b.value
+    lo = d - math.hypot(c.value - c.low, b.high - b.value)
+    hi = d + math.hypot(c.high - c.value, b.value - b.low)
+    return d, lo, hi
+
+
+# ------------------------------------------------------------------ pairing
+
+
+@dataclass(frozen=True)
+class PairedSample:
+    """Rows sampled in both windows (same prediction id): labels and both predictions."""
+
+    label: npt.NDArray[np.int64]
+    candidate: npt.NDArray[np.int64]
+    baseline: npt.NDArray[np.int64]
+    columns: dict[str, npt.NDArray[np.object_]]
+    share: float  # share of the candidate's sampled ids found in the baseline's sample
+
+
+def paired_sample(summaries: Summaries) -> PairedSample | None:
+    """Join the two windows' row samples on the prediction id (``None`` if they do not pair)."""
+    sample = summaries.tables.get("sample")
+    roles = summaries.meta.roles
+    idc, lab, pred = roles.get("id"), roles.get("label"), roles.get("prediction")
+    if sample is None or sample.num_rows == 0 or not idc or not lab or not pred:
+        return None
+    cur = sample.filter(pc.equal(sample["window"], "current"))
+    ref = sample.filter(pc.equal(sample["window"], "reference"))
+    if cur.num_rows == 0 or ref.num_rows == 0:
+        return None
+    segs = [s for s in summaries.meta.segments if s in sample.column_names]
+    ref_small = pa.table({"_id": ref[idc], "_pb": ref[pred]})
+    cur_small = pa.table(
+        {"_id": cur[idc], "_pc": cur[pred], "_y": cur[lab], **{s: cur[s] for s in segs}}
+    )
+    joined = cur_small.join(ref_small, keys="_id", join_type="inner")
+    share = joined.num_rows / cur.num_rows
+    if share < PAIRED_MIN_SHARE:
+        return None
+    joined = joined.filter(pc.is_valid(joined["_y"]))
+
+    def ints(name: str) -> npt.NDArray[np.int64]:
+        return np.asarray(joined[name].cast(pa.int64()).to_numpy(zero_copy_only=False), np.int64)
+
+    return PairedSample(
+        label=ints("_y"),
+        candidate=(ints("_pc") == 1).astype(np.int64),
+        baseline=(ints("_pb") == 1).astype(np.int64),
+        columns={
+            s: np.asarray(
+                joined[s].cast(pa.string()).fill_null("__null__").to_numpy(zero_copy_only=False),
+                dtype=object,
+            )
+            for s in segs
+        },
+        share=share,
+    )
+
+
+def _paired_stat(metric: str, cells: FloatArray, weights: FloatArray | None) -> FloatArray:
+    """Candidate - baseline of ``metric`` from cells shaped (..., G, label, cand, base)."""
+    out = []
+    for axis in (-2, -1):  # candidate prediction axis, baseline prediction axis
+        t = cells.sum(axis=axis)  # (..., G, label, pred)
+        tp, fp = t[..., 1, 1], t[..., 0, 1]
+        fn, tn = t[..., 1, 0], t[..., 0, 0]
+        if metric == "expected_cost":
+            assert weights is not None
+            n = (tp + fp + fn + tn).sum(axis=-1)
+            total = (weights[:, 0] * fp + weights[:, 1] * fn - weights[:, 2] * tp).sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(1000.0 * total / n)
+            continue
+        cnt = {"tp": tp.sum(-1), "fp": fp.sum(-1), "fn": fn.sum(-1), "tn": tn.sum(-1)}
+        if metric == "f1":
+            num, den = 2 * cnt["tp"], 2 * cnt["tp"] + cnt["fp"] + cnt["fn"]
+        else:
+            nk, dk = COUNT_METRICS[metric]
+            num = sum((cnt[k] for k in nk), np.zeros_like(cnt["tp"]))
+            den = sum((cnt[k] for k in dk), np.zeros_like(cnt["tp"]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan))
+    return out[0] - out[1]  # type: ignore[no-any-return]
+
+
+def _paired_difference(
+    pairs: PairedSample,
+    metric: str,
+    segment: tuple[str, str],
+    costs: CostModel | None,
+    confidence: float,
+    seed: int,
+) -> tuple[float, float, float, int] | None:
+    keep = np.ones(pairs.label.size, bool)
+    col, val = segment
+    if col:
+        if col not in pairs.columns:
+            return None
+        keep &= pairs.columns[col] == val
+    y, c, b = pairs.label[keep], pairs.candidate[keep], pairs.baseline[keep]
+    if y.size == 0:
+        return None
+    weights = None
+    if metric == "expected_cost":
+        if costs is None:
+            raise ConfigError("The metric 'expected_cost' needs a cost model.")
+        if costs.segment and costs.segment in pairs.columns:
+            groups = pairs.columns[costs.segment][keep]
+        else:
+            groups = np.full(y.size, "", dtype=object)
+        names, g = np.unique(groups.astype(str), return_inverse=True)
+        specs = [costs.for_value(str(v) if costs.segment else None) for v in names]
+        weights = np.array([[s.fp, s.fn, s.tp] for s in specs], np.float64)
+    else:
+        names, g = np.array([""]), np.zeros(y.size, np.int64)
+    ng = len(names)
+    cell = ((g * 2 + np.clip(y, 0, 1)) * 2 + c) * 2 + b
+    counts = np.bincount(cell, minlength=ng * 8).astype(np.float64)
+    shape = (ng, 2, 2, 2)
+    d = float(_paired_stat(metric, counts.reshape(shape), weights))
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=N_BOOT)
+    stats = _paired_stat(metric, draws.reshape((N_BOOT, *shape)).astype(np.float64), weights)
+    stats = stats[np.isfinite(stats)]
+    if stats.size < N_BOOT // 2 or not math.isfinite(d):
+        return None
+    a = 1 - confidence
+    lo, hi = np.quantile(stats, [a / 2, 1 - a / 2])
+    return d, float(lo), float(hi), int(y.size)
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _segment_values(summaries: Summaries, column: str, window: str) -> list[str]:
+    vol = summaries.table("volume")
+    if column not in summaries.meta.segments:
+        raise ConfigError(
+            f"{column!r} is not a segment column of {summaries.meta.source}. "
+            f"Segments: {', '.join(summaries.meta.segments) or 'none'}."
+        )
+    vol = vol.filter(pc.and_(pc.equal(vol["segment"], column), pc.equal(vol["window"], window)))
+    return sorted({str(v) for v in vol["segment_value"].to_pylist()})
+
+
+def _has_window(summaries: Summaries, window: str) -> bool:
+    vol = summaries.table("volume")
+    return vol.num_rows > 0 and bool(pc.any(pc.equal(vol["window"], window)).as_py())
+
+
+def _row(
+    c: Constraint,
+    summaries: Summaries,
+    segment: tuple[str, str],
+    *,
+    window: str,
+    buckets: tuple[datetime | None, datetime | None] | None,
+    confidence: float,
+    costs: CostModel | None,
+    pairs: PairedSample | None,
+    seed: int,
+) -> ConstraintRow:
+    kind, limit = c.limit
+    est = metric_value(
+        summaries, c.metric, window=window, segment=segment, buckets=buckets,
+        confidence=confidence, costs=costs, seed=seed,
+    )  # fmt: skip
+    n = est.n
+    if not c.relative:
+        outcome, reason = decide(kind, limit, est.value, est.low, est.high, n=n,
+                                 min_samples=c.min_samples)  # fmt: skip
+        return ConstraintRow(
+            segment=segment[0], segment_value=segment[1], compared="value",
+            value=_num(est.value), estimate=_num(est.value), low=_num(est.low),
+            high=_num(est.high), confidence=confidence, limit=limit, n=n, outcome=outcome,
+            reason=reason, method=est.method,
+        )  # fmt: skip
+    base = metric_value(
+        summaries, c.metric, window="reference", segment=segment, confidence=confidence,
+        costs=costs, seed=seed,
+    )  # fmt: skip
+    paired = None
+    if pairs is not None and buckets is None and c.metric in PAIRED_METRICS:
+        paired = _paired_difference(pairs, c.metric, segment, costs, confidence, seed)
+    if paired is not None:
+        d, lo, hi, n_pairs = paired
+        method = f"paired bootstrap ({n_pairs} sampled pairs)"
+        n = min(n, n_pairs)
+    else:
+        d, lo, hi = mover_difference(est, base)
+        method = "MOVER (independent windows)"
+        n = min(n, base.n)
+    floor_kind, bound = ("min", -limit) if kind == "max_drop" else ("max", limit)
+    outcome, reason = decide(floor_kind, bound, d, lo, hi, n=n, min_samples=c.min_samples)
+    reason = reason.replace("floor", "allowed drop").replace("ceiling", "allowed rise")
+    return ConstraintRow(
+        segment=segment[0], segment_value=segment[1], compared="difference",
+        value=_num(est.value), baseline=_num(base.value), estimate=_num(d), low=_num(lo),
+        high=_num(hi), confidence=confidence, limit=limit, n=n, outcome=outcome, reason=reason,
+        method=method,
+    )  # fmt: skip
+
+
+def _gap_row(
+    c: Constraint,
+    summaries: Summaries,
+    *,
+    window: str,
+    buckets: tuple[datetime | None, datetime | None] | None,
+    confidence: float,
+    costs: CostModel | None,
+    seed: int,
+) -> ConstraintRow:
+    column = str(c.gap_between)
+    values = _segment_values(summaries, column, window)
+    m = max(len(values) * (len(values) - 1) // 2, 1)
+    conf_pair = 1 - (1 - confidence) / m
+    ests = {}
+    for v in values:
+        e = metric_value(
+            summaries, c.metric, window=window, segment=(column, v), buckets=buckets,
+            confidence=conf_pair, costs=costs, seed=seed,
+        )  # fmt: skip
+        if e.n >= c.min_samples and math.isfinite(e.low) and math.isfinite(e.high):
+            ests[v] = e
+    limit = c.limit[1]
+    if len(ests) < 2:
+        return ConstraintRow(
+            segment=column, compared="gap", value=None, estimate=None, low=None, high=None,
+            confidence=confidence, limit=limit, n=len(ests), outcome="inconclusive",
+            reason=f"fewer than 2 values of {column} with min_samples {c.min_samples}",
+        )  # fmt: skip
+    gap, lows, highs, worst = -math.inf, [], [], ("", "")
+    for a in ests:
+        for b in ests:
+            if a >= b:
+                continue
+            hi_v, lo_v = (a, b) if ests[a].value >= ests[b].value else (b, a)
+            d, lo, hi = mover_difference(ests[hi_v], ests[lo_v])
+            lows.append(lo)
+            highs.append(hi)
+            if d > gap:
+                gap, worst = d, (hi_v, lo_v)
+    low, high = max(lows), max(highs)
+    outcome, reason = decide("max", limit, gap, low, high, n=min(e.n for e in ests.values()),
+                             min_samples=0)  # fmt: skip
+    return ConstraintRow(
+        segment=column, segment_value=f"{worst[0]} vs {worst[1]}", compared="gap", value=gap,
+        estimate=gap, low=low, high=high, confidence=confidence, limit=limit,
+        n=sum(e.n for e in ests.values()), outcome=outcome, reason=reason.replace(
+            "ceiling", "largest allowed gap"),
+        method=f"MOVER over {len(ests)} values, Bonferroni over {m} pairs",
+    )  # fmt: skip
+
+
+def evaluate_constraint(
+    summaries: Summaries,
+    constraint: Constraint,
+    *,
+    costs: CostModel | None = None,
+    window: str = "current",
+    buckets: tuple[datetime | None, datetime | None] | None = None,
+    confidence: float | None = None,
+    adjust: bool = True,
+    pairs: PairedSample | None = None,
+    seed: int = 0,
+) -> ConstraintResult:
+    """Evaluate one constraint on one window (and bucket range) of the summaries.
+
+    ``confidence`` overrides the constraint's own; ``adjust=False`` turns off
+    the Bonferroni adjustment across ``for_each`` values (rollback triggers
+    apply their own correction).
+    """
+    c = constraint
+    conf = c.confidence if confidence is None else confidence
+    kind, limit = c.limit
+    parse_metric(c.metric)
+    if (c.relative or c.metric.startswith(("psi:", "js:"))) and not _has_window(
+        summaries, "reference"
+    ):
+        raise ConfigError(
+            f"The constraint {c.label!r} compares with a baseline: give a baseline log "
+            "(--baseline) or a reference window."
+        )
+    rows: list[ConstraintRow]
+    if c.gap_between:
+        rows = [_gap_row(c, summaries, window=window, buckets=buckets, confidence=conf,
+                         costs=costs, seed=seed)]  # fmt: skip
+    elif c.for_each:
+        values = _segment_values(summaries, c.for_each, window)
+        each = 1 - (1 - conf) / max(len(values), 1) if adjust else conf
+        rows = [
+            _row(c, summaries, (c.for_each, v), window=window, buckets=buckets,
+                 confidence=each, costs=costs, pairs=pairs, seed=seed)
+            for v in values
+        ]  # fmt: skip
+    else:
+        rows = [_row(c, summaries, ("", ""), window=window, buckets=buckets, confidence=conf,
+                     costs=costs, pairs=pairs, seed=seed)]  # fmt: skip
+    return ConstraintResult(
+        name=c.label, metric=c.metric, severity=c.severity, limit_kind=kind,  # type: ignore[arg-type]
+        limit=limit, confidence=conf, outcome=_combine([r.outcome for r in rows]), rows=rows,
+    )  # fmt: skip
+
+
+def evaluate_gate(
+    summaries: Summaries,
+    policy: Policy,
+    *,
+    policy_source: str | None = None,
+    baseline: str | None = None,
+    seed: int = 0,
+) -> GateResult:
+    """The release gate: the candidate is the ``current`` window, the baseline the ``reference``.
+
+    Exit code: 0 when every blocking constraint passes, 1 when one fails, 3
+    when none fails but one is inconclusive (``warn`` constraints never set it).
+    """
+    pairs = paired_sample(summaries)
+    results = [
+        evaluate_constraint(summaries, c, costs=policy.costs, pairs=pairs, seed=seed)
+        for c in policy.constraints
+    ]
+    blocking = [r.outcome for r in results if r.severity == "block"]
+    outcome: Outcome = "pass" if not blocking else _combine(blocking)
+    code = {"pass": 0, "fail": 1, "inconclusive": 3}[outcome]
+    return GateResult(
+        policy=policy_source or policy.name,
+        candidate=summaries.meta.source,
+        baseline=baseline,
+        outcome=outcome,
+        exit_code=code,
+        constraints=results,
+    )

@@ -1,0 +1,447 @@
+"""Scorers of the causes that need no labels' meaning: data gap, schema change, latency, delay.
+
+Each returns :class:`Candidate` objects whose ``z`` is a one-sided strength
+from a count test (binomial on shares and rates, a z of daily log-quantiles
+against the reference's day-to-day spread, a Poisson deficit of labels).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from modelward.analyses.triage.context import Context
+from modelward.analyses.triage.evidence import (
+    Candidate,
+    FloatArray,
+    binomial_z,
+    g_homogeneity,
+    g_to_z,
+)
+from modelward.analyses.triage.onset import ChangeOnset, change_onset
+from modelward.analyses.triage.signals import column, cube
+
+__all__ = ["data_gap", "label_delay", "latency_regression", "proportion_change", "schema_change"]
+
+#: Smallest relative loss of a segment's share reported as a data gap.
+MIN_GAP = 0.05
+#: Smallest absolute rise in the share of malformed values reported as a schema change.
+MIN_MALFORMED = 0.005
+#: Smallest relative latency change reported.
+MIN_LATENCY = 0.05
+#: Smallest relative label deficit reported.
+MIN_DEFICIT = 0.05
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def proportion_change(
+    num: FloatArray, den: FloatArray, ctx: Context
+) -> tuple[ChangeOnset | None, float, float, float, float]:
+    """Onset of a daily proportion, then (onset, ref rate, post rate, post n, z)."""
+    ref = ctx.days.ref
+    n_ref = den[ref].sum()
+    if n_ref <= 0 or den[~ref].sum() <= 0:
+        return None, math.nan, math.nan, 0.0, 0.0
+    p0 = num[ref].sum() / n_ref
+    pv = min(max(p0, 0.5 / n_ref), 1 - 0.5 / n_ref)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
+    on = change_onset(rate, den / (pv * (1 - pv)), start=ctx.start)
+    post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
+    obs, n = float(num[post].sum()), float(den[post].sum())
+    return on, float(p0), obs / n if n else math.nan, n, binomial_z(obs, n, float(p0))
+
+
+def _at(c: Candidate, on: ChangeOnset | None) -> Candidate:
+    if on is not None:
+        c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+    return c
+
+
+def data_gap(ctx: Context) -> list[Candidate]:
+    """A segment value whose share of volume collapses while the others keep their ratios."""
+    out: list[Candidate] = []
+    for col in ctx.summaries.meta.segments:
+        vals = ctx.segment_values(col)
+        if len(vals) < 2:
+            continue
+        n = np.stack([ctx.vol("n", segment=col, value=v) for v in vals], axis=1)
+        tot = n.sum(axis=1)
+        for j, v in enumerate(vals):
+            on, p0, p1, n_post, z = proportion_change(n[:, j], tot, ctx)
+            if not (p0 > 0) or on is None:
+                continue
+            drop = 1.0 - p1 / p0
+            if drop < MIN_GAP:
+                continue
+            post = np.arange(ctx.days.n) >= on.index
+            others = np.arange(len(vals)) != j
+            g, df, _ = g_homogeneity(n[ctx.days.ref][:, others].sum(0), n[post][:, others].sum(0))
+            z_others = max(0.0, g_to_z(g, df)) if df > 0 else 0.0
+            vol_ratio = float(tot[post].mean() / max(tot[ctx.days.ref].mean(), 1e-9))
+            strength = -z - z_others
+            ev = (
+                f"{col}={v} fell from {_pct(p0)} to {_pct(p1)} of traffic "
+                f"(-{_pct(drop)} of its rows, z={-z:.1f}) from {ctx.days.iso(on.index)[:10]}, "
+                f"while the other {col} values kept their mutual ratios "
+                f"(G-test z={z_others:.1f}); daily volume x{vol_ratio:.2f} vs reference"
+            )
+            out.append(
+                _at(
+                    Candidate(
+                        "data_gap",
+                        strength,
+                        ev,
+                        segment={col: v},
+                        effect=drop,
+                        numbers={"share_ref": p0, "share_post": p1, "z_others": z_others},
+                        series={"share": list(np.nan_to_num(n[:, j] / np.maximum(tot, 1)))},
+                    ),
+                    on,
+                )
+            )
+    return out
+
+
+def _malformed_numeric(ctx: Context, feature: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Daily (malformed, total, nulls): nulls plus values outside the reference's [min, max]."""
+    mom = ctx.table("numeric_moments", feature=feature)
+    nulls = cube(mom, ctx.days, "nulls")
+    count = cube(mom, ctx.days, "count")
+    edges = ctx.summaries.meta.numeric_edges.get(feature, [])
+    bins = ctx.table("numeric_bins", feature=feature)
+    last = len(edges)
+    oor = (
+        cube(bins, ctx.days, "count", [("bin", [0, last + 1])]).sum(axis=1) if edges else 0 * nulls
+    )
+    binned = cube(bins, ctx.days, "count")
+    total = np.maximum(count, binned) + nulls
+    return nulls + oor, total, nulls
+
+
+def _moments(ctx: Context, feature: str, mask: np.ndarray) -> tuple[float, float, float]:
+    """Mean, variance and count of a numeric feature over the masked buckets."""
+    mom = ctx.table("numeric_moments", feature=feature)
+    n = cube(mom, ctx.days, "count")[mask].sum()
+    s = cube(mom, ctx.days, "sum")[mask].sum()
+    ss = cube(mom, ctx.days, "sum_sq")[mask].sum()
+    if n < 2:
+        return math.nan, math.nan, 0.0
+    mean = s / n
+    return float(mean), float(max(ss / n - mean * mean, 0.0)), float(n)
+
+
+def _describe_numeric(ctx: Context, feature: str, post: np.ndarray) -> str:
+    mom = ctx.table("numeric_moments", feature=feature)
+    ref = ctx.days.ref
+    mins, maxs = column(mom, "min"), column(mom, "max")
+    idx = ctx.days.index(mom)
+    ok = idx >= 0
+    rmin = np.nanmin(np.where(ref[idx] & ok, mins, np.inf))
+    rmax = np.nanmax(np.where(ref[idx] & ok, maxs, -np.inf))
+    pmin = np.nanmin(np.where(post[idx] & ok, mins, np.inf))
+    pmax = np.nanmax(np.where(post[idx] & ok, maxs, -np.inf))
+    words = f"range [{rmin:.4g}, {rmax:.4g}] in the reference, [{pmin:.4g}, {pmax:.4g}] after"
+    if rmax > 0 and pmax > rmax:
+        k = math.log10(pmax / rmax)
+        if abs(k - round(k)) < 0.3 and round(k) >= 1:
+            words += f" (max x{10 ** round(k):g}: a unit change?)"
+    if pmin < rmin and pmin == round(pmin) and pmin < 0 <= rmin:
+        words += f" (sentinel value {pmin:g}?)"
+    return words
+
+
+def schema_change(ctx: Context) -> list[Candidate]:
+    """Representation breaks: null floods, out-of-range values, unseen categories, swaps."""
+    out: list[Candidate] = []
+    for f in ctx.features("numeric"):
+        bad, total, nulls = _malformed_numeric(ctx, f)
+        on, p0, p1, n_post, z = proportion_change(bad, total, ctx)
+        if on is None or not p1 - p0 >= MIN_MALFORMED:
+            continue
+        post = np.arange(ctx.days.n) >= on.index
+        null_share = float(nulls[post].sum() / max(bad[post].sum(), 1))
+        what = "nulls" if null_share > 0.5 else "values outside the reference range"
+        ev = (
+            f"{f}: {_pct(p1)} of rows are {what} from {ctx.days.iso(on.index)[:10]} "
+            f"vs {_pct(p0)} in the reference (z={z:.1f}); {_describe_numeric(ctx, f, post)}"
+        )
+        out.append(
+            _at(
+                Candidate(
+                    "schema_change",
+                    z,
+                    ev,
+                    features=[f],
+                    effect=p1 - p0,
+                    numbers={"malformed_ref": p0, "malformed_post": p1},
+                    series={"malformed": list(np.nan_to_num(bad / np.maximum(total, 1)))},
+                ),
+                on,
+            )
+        )
+    for f in ctx.features("categorical"):
+        cat = ctx.table("categorical", feature=f)
+        total = cube(cat, ctx.days, "count")
+        bad = cube(cat, ctx.days, "count", [("category", ["__unseen__", "__null__"])])
+        on, p0, p1, n_post, z = proportion_change(bad.sum(axis=1), total, ctx)
+        if on is None or not p1 - p0 >= MIN_MALFORMED:
+            continue
+        post = np.arange(ctx.days.n) >= on.index
+        unseen = cube(ctx.table("unseen", feature=f), ctx.days, "count", [])
+        top = ctx.table("unseen", feature=f)
+        names = sorted({str(v) for v in column(top, "value")})[:5] if top.num_rows else []
+        kind = "null" if bad[post, 1].sum() > bad[post, 0].sum() else "unseen"
+        ev = (
+            f"{f}: {_pct(p1)} of rows are {kind} categories from {ctx.days.iso(on.index)[:10]} "
+            f"vs {_pct(p0)} in the reference (z={z:.1f})"
+            + (f"; new values {', '.join(names)}" if names and kind == "unseen" else "")
+        )
+        del unseen
+        out.append(
+            _at(
+                Candidate(
+                    "schema_change",
+                    z,
+                    ev,
+                    features=[f],
+                    effect=p1 - p0,
+                    numbers={"malformed_ref": p0, "malformed_post": p1},
+                    series={"malformed": list(np.nan_to_num(bad.sum(1) / np.maximum(total, 1)))},
+                ),
+                on,
+            )
+        )
+    out.extend(_swaps(ctx))
+    return out
+
+
+def _swaps(ctx: Context) -> list[Candidate]:
+    """Two numeric features whose means moved towards each other by the same fraction."""
+    feats = ctx.features("numeric")
+    ref = ctx.days.ref
+    cur = ~ref
+    stats_ref = {f: _moments(ctx, f, ref) for f in feats}
+    daily: dict[str, tuple[FloatArray, FloatArray]] = {}
+    for f in feats:
+        mom = ctx.table("numeric_moments", feature=f)
+        daily[f] = (cube(mom, ctx.days, "sum"), cube(mom, ctx.days, "count"))
+    out: list[Candidate] = []
+    for i, a in enumerate(feats):
+        for b in feats[i + 1 :]:
+            ma, va, na = stats_ref[a]
+            mb, vb, nb = stats_ref[b]
+            if not (na > 1 and nb > 1) or ma == mb:
+                continue
+            sa, ca = daily[a]
+            sb, cb = daily[b]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                fa = (sa / ca - ma) / (mb - ma)
+                fb = (sb / cb - mb) / (ma - mb)
+            x = np.nan_to_num((fa + fb) / 2)
+            on = change_onset(x, np.minimum(ca, cb), start=ctx.start)
+            post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
+            post &= cur
+            ma1, _, na1 = _moments(ctx, a, post)
+            mb1, _, nb1 = _moments(ctx, b, post)
+            if not (na1 > 1 and nb1 > 1):
+                continue
+            fa1, fb1 = (ma1 - ma) / (mb - ma), (mb1 - mb) / (ma - mb)
+            se_a = math.sqrt(va / na1 + va / na + vb / na1) / abs(mb - ma)
+            se_b = math.sqrt(vb / nb1 + vb / nb + va / nb1) / abs(ma - mb)
+            za, zb = fa1 / max(se_a, 1e-12), fb1 / max(se_b, 1e-12)
+            diff = abs(fa1 - fb1) / math.hypot(se_a, se_b)
+            if min(fa1, fb1) <= MIN_MALFORMED or diff > 4:
+                continue
+            z = min(za, zb) - max(0.0, diff - 2)
+            ev = (
+                f"{a} and {b} look swapped from {ctx.days.iso(on.index if on else ctx.start)[:10]}: "
+                f"mean of {a} {ma:.4g} -> {ma1:.4g} and of {b} {mb:.4g} -> {mb1:.4g}, "
+                f"each moved {_pct(fa1)} / {_pct(fb1)} of the way to the other (z={z:.1f})"
+            )
+            out.append(
+                _at(
+                    Candidate(
+                        "schema_change",
+                        z,
+                        ev,
+                        features=[a, b],
+                        effect=(fa1 + fb1) / 2,
+                        numbers={"fraction_a": fa1, "fraction_b": fb1},
+                        series={"swap_fraction": list(x)},
+                    ),
+                    on,
+                )
+            )
+    return out
+
+
+def _daily_log_quantile(hist: FloatArray, bins: np.ndarray, q: float, lg: float) -> FloatArray:
+    """Log of the ``q`` quantile per day from log-bin counts (``bins`` sorted)."""
+    cum = np.cumsum(hist, axis=1)
+    tot = cum[:, -1:]
+    idx = np.argmax(cum >= q * np.maximum(tot, 1e-300), axis=1)
+    out = bins[idx].astype(np.float64) * lg
+    out[tot[:, 0] <= 0] = np.nan
+    return np.asarray(out)
+
+
+def _latency_shift(
+    ctx: Context, segment: str, value: str
+) -> tuple[float, float, ChangeOnset | None]:
+    lat = ctx.table("latency", segment=segment, value=value)
+    if lat.num_rows == 0:
+        return 0.0, 0.0, None
+    bins = np.unique(column(lat, "bin")).astype(np.int64)
+    bins = bins[bins > -32768]
+    hist = cube(lat, ctx.days, "count", [("bin", bins.tolist())])
+    a = ctx.summaries.meta.latency_accuracy
+    lg = math.log((1 + a) / (1 - a))
+    best = (0.0, 0.0, None)
+    ref = ctx.days.ref
+    for q in (0.5, 0.9):
+        x = _daily_log_quantile(hist, bins, q, lg)
+        xr = x[ref & np.isfinite(x)]
+        if xr.size < 3:
+            continue
+        sd = float(np.std(xr, ddof=1)) + lg
+        on = change_onset(x, np.isfinite(x).astype(float), start=ctx.start)
+        if on is None:
+            continue
+        post = (np.arange(ctx.days.n) >= on.index) & np.isfinite(x)
+        shift = float(np.mean(x[post]) - np.mean(xr))
+        z = shift / (sd * math.sqrt(1 / max(post.sum(), 1) + 1 / xr.size))
+        if abs(z) > abs(best[1]):
+            best = (shift, z, on)
+    return best
+
+
+def latency_regression(ctx: Context) -> list[Candidate]:
+    """Daily median / p90 latency rising against the reference's day-to-day spread."""
+    shift, z, on = _latency_shift(ctx, "", "")
+    if on is None or shift < math.log1p(MIN_LATENCY):
+        return []
+    segment = None
+    for col in ctx.summaries.meta.segments:
+        vals = ctx.segment_values(col)
+        shifts = {v: _latency_shift(ctx, col, v) for v in vals}
+        best = max(shifts, key=lambda v: shifts[v][0])
+        rest = [s[0] for v, s in shifts.items() if v != best]
+        if rest and shifts[best][0] > 3 * max(max(rest), 0.0) + math.log1p(MIN_LATENCY):
+            segment = {col: best}
+            shift, z, on = shifts[best][0], shifts[best][1], shifts[best][2] or on
+            break
+    ev = (
+        f"latency x{math.exp(shift):.2f} from {ctx.days.iso(on.index)[:10]} "
+        f"(daily log-quantile shift {shift:.3f}, z={z:.1f} against the reference's day-to-day spread)"
+        + (f", only in {next(iter(segment))}={next(iter(segment.values()))}" if segment else "")
+    )
+    return [
+        _at(
+            Candidate(
+                "latency_regression",
+                z,
+                ev,
+                segment=segment,
+                effect=math.exp(shift) - 1,
+                numbers={"latency_ratio": math.exp(shift)},
+            ),
+            on,
+        )
+    ]
+
+
+def _lag_cdf(ctx: Context, label: int, segment: str, value: str) -> tuple[np.ndarray, FloatArray]:
+    """Reference CDF of label lag (seconds) for one class: (lag values, cdf)."""
+    lag = ctx.table("label_lag", segment=segment, value=value, label=label)
+    if lag.num_rows == 0:
+        return np.array([0.0]), np.array([1.0])
+    bins = np.unique(column(lag, "bin")).astype(np.int64)
+    hist = cube(lag, ctx.days, "count", [("bin", bins.tolist())])[ctx.days.ref].sum(axis=0)
+    a = ctx.summaries.meta.latency_accuracy
+    gamma = (1 + a) / (1 - a)
+    vals = np.where(bins == -32768, 0.0, 2 * gamma ** bins.astype(np.float64) / (gamma + 1))
+    order = np.argsort(vals)
+    cdf = np.cumsum(hist[order]) / max(hist.sum(), 1e-300)
+    return vals[order], cdf
+
+
+def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray, FloatArray]:
+    """Daily (observed, expected) labelled rows at each bucket's age, by class."""
+    ref = ctx.days.ref
+    n = ctx.vol("n", segment=segment, value=value)
+    lab = ctx.vol("n_labelled", segment=segment, value=value)
+    pos = ctx.vol("label_sum", segment=segment, value=value)
+    ssum = ctx.vol("score_sum", segment=segment, value=value)
+    if ssum.sum() <= 0:  # no score: one class
+        ssum = np.zeros_like(n)
+    width_s = ctx.days.width / np.timedelta64(1, "s")
+    ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
+    grid = (np.arange(8) + 0.5) / 8
+    expected = np.zeros(ctx.days.n)
+    for cls, weight, labelled in ((1, ssum, pos), (0, n - ssum, lab - pos)):
+        w_ref = weight[ref].sum()
+        if w_ref <= 0:
+            continue
+        coverage = labelled[ref].sum() / w_ref
+        lags, cdf = _lag_cdf(ctx, cls, segment, value)
+        age = ages[:, None] - grid[None, :] * width_s
+        f = np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1)
+        expected += weight * coverage * f
+    return lab, expected
+
+
+def label_delay(ctx: Context) -> list[Candidate]:
+    """Fewer labels than the reference's lag distribution predicts at each bucket's age."""
+    if ctx.vol("n_labelled")[ctx.days.ref].sum() <= 0:
+        return []
+
+    def deficit(segment: str, value: str) -> tuple[float, float, ChangeOnset | None, float, float]:
+        obs, exp = _expected_labels(ctx, segment, value)
+        cur = ~ctx.days.ref & (exp >= 1)
+        if cur.sum() < 2:
+            return 0.0, 0.0, None, 0.0, 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(exp > 0, obs / exp, np.nan)
+        ratio[ctx.days.ref] = 1.0
+        on = change_onset(ratio, np.where(exp >= 1, exp, 0.0), start=ctx.start)
+        post = cur & (np.arange(ctx.days.n) >= (on.index if on else ctx.start))
+        o, e = float(obs[post].sum()), float(exp[post].sum())
+        if e <= 0:
+            return 0.0, 0.0, None, 0.0, 0.0
+        z = (e - o) / math.sqrt(e)
+        return 1 - o / e, z, on, o, e
+
+    drop, z, on, o, e = deficit("", "")
+    if on is None or drop < MIN_DEFICIT:
+        return []
+    segment = None
+    for col in ctx.summaries.meta.segments:
+        res = {v: deficit(col, v) for v in ctx.segment_values(col)}
+        best = max(res, key=lambda v: res[v][1])
+        rest = [r[0] for v, r in res.items() if v != best and r[1] > 0]
+        if res[best][1] > 5 and (not rest or res[best][0] > 3 * max(max(rest), MIN_DEFICIT)):
+            segment = {col: best}
+            break
+    ev = (
+        f"{o:.0f} labels arrived for predictions from {ctx.days.iso(on.index)[:10]} on, "
+        f"where the reference's coverage and lag distribution (by class) predict {e:.0f} "
+        f"at the same age: -{_pct(drop)} (Poisson z={z:.1f})"
+    )
+    return [
+        _at(
+            Candidate(
+                "label_delay",
+                z,
+                ev,
+                segment=segment,
+                effect=drop,
+                numbers={"labels_observed": o, "labels_expected": e},
+            ),
+            on,
+        )
+    ]

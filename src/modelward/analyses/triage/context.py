@@ -1,0 +1,67 @@
+"""What every scorer reads: the summaries, the time axis, and cached daily cubes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from modelward.analyses.triage.signals import Days, FloatArray, column, cube, select
+from modelward.engine.summaries import Summaries
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """Summaries plus the day axis (reference first) and the ``as_of`` instant."""
+
+    summaries: Summaries
+    days: Days
+    as_of: np.datetime64
+    _cache: dict[tuple[Any, ...], FloatArray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, summaries: Summaries, as_of: np.datetime64 | None = None) -> Context:
+        """Axis from the ``volume`` table; ``as_of`` defaults to the end of the last bucket."""
+        vol = summaries.table("volume")
+        days = Days.from_table(vol, summaries.meta.bucket)
+        if as_of is None:
+            as_of = days.starts.max() + days.width
+        return cls(summaries, days, np.datetime64(as_of, "us"))
+
+    @property
+    def start(self) -> int:
+        """First current bucket (where an onset may be)."""
+        return self.days.n_ref
+
+    @property
+    def current(self) -> np.ndarray:
+        """Mask of current buckets."""
+        return ~self.days.ref
+
+    def table(
+        self, name: str, *, segment: str = "", value: str | None = "", **eq: object
+    ) -> pa.Table:
+        """One summaries table restricted to a segment key and equalities."""
+        return select(self.summaries.table(name), segment=segment, value=value, **eq)
+
+    def vol(self, col: str, *, segment: str = "", value: str = "") -> FloatArray:
+        """Daily sums of a ``volume`` column for one segment key."""
+        key = ("vol", col, segment, value)
+        if key not in self._cache:
+            self._cache[key] = cube(
+                self.table("volume", segment=segment, value=value), self.days, col
+            )
+        return self._cache[key]
+
+    def segment_values(self, segment: str) -> list[str]:
+        """Values of a segment column seen in the ``volume`` table."""
+        vals = column(self.table("volume", segment=segment, value=None), "segment_value")
+        return sorted({str(v) for v in vals})
+
+    def features(self, kind: str) -> list[str]:
+        """Feature names of one kind (``numeric`` or ``categorical``)."""
+        return [f["name"] for f in self.summaries.meta.features if f["kind"] == kind]
