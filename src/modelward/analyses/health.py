@@ -648,6 +648,7 @@ def _volume(
                         f"level (same weekday) since {day}.",
                     )
                 )
+    points.sort(key=lambda p: (p.segment, p.segment_value, p.bucket))
     return points, dows, issues
 
 

@@ -166,7 +166,7 @@ def volume_figure(volume: Sequence[VolumePoint]) -> go.Figure | None:
                 )
             )
             owner.append(g)
-    total = [p for p in volume if p.segment == ""]
+    total = sorted((p for p in volume if p.segment == ""), key=lambda p: p.bucket)
     if total and any(p.n_labelled for p in total):
         fig.add_trace(
             go.Scatter(
