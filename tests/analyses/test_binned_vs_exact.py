@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from _perf_fixtures import START, binary_table, current_rows, summarise
+from tests.analyses._perf_fixtures import START, binary_table, current_rows, summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import scipy.stats
@@ -68,11 +66,9 @@ def test_bh_matches_scipy(summarise_sim):  # type: ignore[no-untyped-def]
     np.testing.assert_allclose(adj, benjamini_hochberg(p)[1])
 
 
-def test_outputs_shape_and_runtime(summarise_sim):  # type: ignore[no-untyped-def]
+def test_outputs_shape(summarise_sim):  # type: ignore[no-untyped-def]
     s, _ = summarise_sim(domain="fraud", fault="none", days=60, rows_per_day=200, seed=5)
-    t = time.perf_counter()
     res = analyse_drift(s)
-    assert time.perf_counter() - t < 3.0
     dist = {d.feature: d for d in res.distributions}
     assert len(dist["score"].bins) == 20
     assert dist["prediction"].bins == ["0", "1"]

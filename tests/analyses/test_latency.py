@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _perf_fixtures import binary_table, summarise
+from tests.analyses._perf_fixtures import binary_table, summarise
 
 from modelward._exceptions import ConfigError
 from modelward.analyses.latency import analyse_latency

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
@@ -394,12 +393,10 @@ def test_store_locked_by_another_process(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "open"
-        start = time.perf_counter()
         with pytest.raises(StoreError, match="locked by process") as info:
             Store(path)
         assert str(holder.pid) in str(info.value)
         assert str(path) in str(info.value)
-        assert time.perf_counter() - start < 5
     finally:
         holder.communicate(input="", timeout=10)
     with Store(path) as store:  # free again once the other process is done

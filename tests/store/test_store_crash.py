@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,6 @@ def test_kill_mid_save_leaves_no_partial_run(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     with Store(path) as store:
         earlier = [_save(store), _save(store, "churn")]
-    start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(CHILD), str(path)],
         stdout=subprocess.PIPE,
@@ -109,7 +107,6 @@ def test_kill_mid_save_leaves_no_partial_run(tmp_path: Path) -> None:
         child.kill()
         child.communicate(timeout=10)
     assert child.returncode == -signal.SIGKILL
-    assert time.perf_counter() - start < 5
 
     footprint = _footprint(path)
     assert not any(name.startswith("summary_inflight") for name in footprint)
