@@ -68,7 +68,7 @@ def generate(n: int, path: Path, *, seed: int = 0) -> None:
         writer.close()
 
 
-def run_one(path: Path) -> dict[str, float]:
+def run_one(path: Path) -> dict[str, object]:
     """Time the floor and summarise() on one file (in this process)."""
     import duckdb
 
@@ -116,6 +116,7 @@ def run_one(path: Path) -> dict[str, float]:
         "ratio": total / floor,
         "peak_rss_mb": rss,
         "summary_rows": rows,
+        "rows_per_table": {k: tab.num_rows for k, tab in s.tables.items()},
     }
 
 
@@ -123,14 +124,18 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", nargs="*", type=int, default=[1_000_000, 5_000_000])
     p.add_argument("--one", type=Path)
+    p.add_argument("--dir", type=Path, help="keep (and reuse) the generated logs here")
     args = p.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
-            path = Path(tmp) / f"log_{n}.parquet"
-            generate(n, path)
+            path = folder / f"log_{n}.parquet"
+            if not path.exists():
+                generate(n, path)
             out = subprocess.run(
                 [sys.executable, __file__, "--one", str(path)],
                 check=True,
@@ -143,6 +148,7 @@ def main() -> None:
                 f"ratio {r['ratio']:.2f} (target <= 3)  peak RSS {r['peak_rss_mb']:.0f} MB "
                 f"(target < 2048)  summary rows {r['summary_rows']:,}"
             )
+            print("    " + ", ".join(f"{k} {v:,}" for k, v in r["rows_per_table"].items()))
 
 
 if __name__ == "__main__":

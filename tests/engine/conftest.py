@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from engine_logs import make_table
+from tests.engine.engine_logs import make_table
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from engine_logs import make_log, make_table
+from tests.engine.engine_logs import make_log, make_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,7 +146,7 @@ def test_categorical_incl_null_and_unseen() -> None:
 def test_score_grid_and_feature_label(summ: Summaries, df: pd.DataFrame) -> None:
     B = summ.meta.score_bins
     d = df.assign(
-        sb=np.minimum(np.floor(df["score"] * B), B - 1).astype(int),
+        sb=np.minimum(np.floor(np.round(df["score"] * B, 9)), B - 1).astype(int),
         ls=df["label"].fillna(-1).astype(int),
     )
     exp = d.groupby(["sb", "ls", "prediction"]).size()

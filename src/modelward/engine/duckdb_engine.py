@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -21,10 +20,10 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from modelward._exceptions import ConfigError, LogSchemaError
-from modelward.engine._accumulate import _Accumulator
+from modelward.engine._batch import BatchAccumulator, ScanPlan
+from modelward.engine._tables import to_tables
 from modelward.engine.edges import compute_bins, log_bin_sql, quote
 from modelward.engine.summaries import (
-    TABLE_SPECS,
     Bins,
     Summaries,
     SummariesMeta,
@@ -35,9 +34,8 @@ from modelward.io.log import PredictionLog
 __all__ = ["DuckDBEngine"]
 
 BATCH_ROWS = 1 << 17
-_CAT_OTHER, _CAT_NULL, _CAT_UNSEEN = -1, -2, -3
+_STEP_US = {"hour": 3_600_000_000, "day": 86_400_000_000, "week": 7 * 86_400_000_000}
 _INT = npt.NDArray[np.int64]
-_FLT = npt.NDArray[np.float64]
 
 
 def _parse_time(value: str | date | datetime | None, *, end: bool) -> datetime | None:
@@ -155,7 +153,8 @@ class DuckDBEngine:
         for name in parts[0]:
             if name == "sample":
                 continue
-            tables[name] = merge_table(name, [p[name] for p in parts])
+            got = [p[name] for p in parts if p[name].num_rows]
+            tables[name] = got[0] if len(got) == 1 else merge_table(name, [p[name] for p in parts])
         samples = [p["sample"] for p in parts if "sample" in p]
         if samples:
             tables["sample"] = pa.concat_tables(samples, promote_options="permissive")
@@ -194,7 +193,7 @@ def _req(column: str | None, role: str) -> str:
 
 
 class _Scan:
-    """One streaming pass over a log, accumulating finest-grain counts."""
+    """One streaming pass over a log into dense accumulators (see ``_accumulate``)."""
 
     def __init__(
         self,
@@ -226,19 +225,36 @@ class _Scan:
         for c in self.categorical:
             if c not in bins.categories:
                 raise ConfigError(f"No category list for categorical feature {c!r}.")
-        self.parts: dict[str, list[pa.Table]] = {n: [] for n in TABLE_SPECS}
         self.n_rows = 0
+        self.step_us = _STEP_US[bucket]
+        self.base_us = 0
+        self.n_bw = 2
+        self._thr: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
         self._cand_wb: _INT = np.zeros(0, np.int64)
         self._cand_h: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
-        self._wb_keys: dict[tuple[int, Any], int] = {}
 
     # -- SQL --------------------------------------------------------------------
+    def _time_range(self) -> None:
+        """First bucket start and the number of buckets, from one min/max query."""
+        t = quote(_req(self.log.roles.time, "time"))
+        try:
+            lo, hi = self.log.con.execute(
+                f"SELECT epoch_us(date_trunc('{self.bucket}', min({t}))), epoch_us(max({t})) "
+                f"FROM {quote(self.log.view)} WHERE {self.where}"
+            ).fetchall()[0]
+        except duckdb.Error as exc:
+            raise LogSchemaError(str(exc), source=self.log.source) from exc
+        if lo is None:
+            return
+        self.base_us = int(lo)
+        self.n_bw = 2 * ((int(hi) - self.base_us) // self.step_us + 1)
+
     def _select(self) -> str:
         r = self.log.roles
         t = quote(_req(r.time, "time"))
         cols = [
-            f"CAST({self.window_sql} AS TINYINT) AS _w",
-            f"date_trunc('{self.bucket}', {t}) AS _b",
+            f"CAST((epoch_us({t}) - {self.base_us}) // {self.step_us} * 2 + "
+            f"({self.window_sql}) AS BIGINT) AS _bw",
         ]
         for j, s in enumerate(self.segments):
             if s in self.log.schema or not self.log.schema:
@@ -248,26 +264,13 @@ class _Scan:
         for i, c in enumerate(self.numeric):
             cols.append(f"CAST({quote(c)} AS DOUBLE) AS _x{i}")
         for i, c in enumerate(self.categorical):
-            v = f"CAST({quote(c)} AS VARCHAR)"
-            top = _sql_list(self.bins.categories[c])
-            oth = _sql_list(self.bins.other_categories.get(c, []))
-            code = (
-                f"CASE WHEN {v} IS NULL THEN {_CAT_NULL} ELSE coalesce("
-                f"nullif(list_position({top}, {v}), 0) - 1, CASE WHEN "
-                f"list_contains({oth}, {v}) THEN {_CAT_OTHER} ELSE {_CAT_UNSEEN} END) END"
-            )
-            cols.append(f"CAST({code} AS SMALLINT) AS _c{i}")
-            cols.append(
-                f"CASE WHEN {v} IS NOT NULL AND NOT list_contains({top}, {v}) AND NOT "
-                f"list_contains({oth}, {v}) THEN {v} END AS _u{i}"
-            )
+            cols.append(f"CAST({quote(c)} AS VARCHAR) AS _c{i}")
         pred = quote(_req(r.prediction, "prediction"))
         cols.append(f"CAST({pred} AS DOUBLE) AS _pred")
         lab = f"CAST({quote(r.label)} AS DOUBLE)" if r.label else "CAST(NULL AS DOUBLE)"
         cols.append(f"{lab} AS _label")
         score = f"CAST({quote(r.score)} AS DOUBLE)" if r.score else "CAST(NULL AS DOUBLE)"
         cols.append(f"{score} AS _score")
-        cols.append(f"CAST(least(floor({score} * {self.B}), {self.B - 1}) AS INTEGER) AS _sbin")
         lat = f"CAST({quote(r.latency)} AS DOUBLE)" if r.latency else "CAST(NULL AS DOUBLE)"
         cols.append(f"{lat} AS _lat")
         cols.append(f"{log_bin_sql(lat, accuracy=self.accuracy)} AS _latbin")
@@ -279,14 +282,37 @@ class _Scan:
         else:
             lagbin = "CAST(NULL AS INTEGER)"
         cols.append(f"{lagbin} AS _lagbin")
-        cols.append(f"hash({quote(_req(r.id, 'id'))}) AS _h")
+        if self.k:
+            cols.append(f"hash({quote(_req(r.id, 'id'))}) AS _h")
         return f"SELECT {', '.join(cols)} FROM {quote(self.log.view)} WHERE {self.where}"
+
+    def _plan(self) -> ScanPlan:
+        known = tuple(
+            pa.array(self.bins.categories[c] + self.bins.other_categories.get(c, []), pa.string())
+            for c in self.categorical
+        )
+        return ScanPlan(
+            segments=self.segments,
+            numeric=tuple(self.numeric),
+            edges=tuple(np.asarray(self.bins.numeric_edges[c], np.float64) for c in self.numeric),
+            categorical=tuple(self.categorical),
+            categories=tuple(list(self.bins.categories[c]) for c in self.categorical),
+            known=known,
+            binary=self.log.task == "binary",
+            has_score=self.log.roles.score is not None,
+            score_bins=self.B,
+            n_bw=self.n_bw,
+            source=self.log.source,
+            roles=self.log.roles.as_dict(),
+        )
 
     # -- the pass ---------------------------------------------------------------
     def run(
         self, progress: Callable[[float], None] | None, lo: float, hi: float
     ) -> dict[str, pa.Table]:
         con = self.log.con
+        self._time_range()
+        acc = BatchAccumulator(self._plan())
         try:
             reader = con.sql(self._select()).to_arrow_reader(BATCH_ROWS)
         except duckdb.Error as exc:
@@ -294,98 +320,49 @@ class _Scan:
         total = max(self.log.n_rows, 1)
         for batch in reader:
             if batch.num_rows:
-                self._batch(batch)
+                acc.add(batch)
+                if self.k:
+                    bw = np.asarray(batch.column("_bw").to_numpy(), dtype=np.int64)
+                    self._sample_candidates(bw, batch.column("_h"))
             self.n_rows += batch.num_rows
             if progress is not None:
                 progress(lo + (hi - lo) * min(self.n_rows / total, 1.0))
-        return self._finish()
-
-    def _batch(self, b: pa.RecordBatch) -> None:
-        w = b.column("_w").to_numpy(zero_copy_only=False).astype(np.int64)
-        bucket_arr = b.column("_b")
-        bu, binv = np.unique(
-            bucket_arr.cast(pa.int64()).to_numpy(zero_copy_only=False), return_inverse=True
-        )
-        key = binv.astype(np.int64) * 2 + w
-        seg_dicts = []
-        for j in range(len(self.segments)):
-            enc = b.column(f"_s{j}").dictionary_encode()
-            idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            key = key * len(enc.dictionary) + idx
-            seg_dicts.append(enc.dictionary.to_pylist())
-        ukeys, gid = np.unique(key, return_inverse=True)
-        gid = gid.astype(np.int64)
-        G = len(ukeys)
-        # decode group keys
-        rest = ukeys.copy()
-        seg_vals: list[list[str]] = []
-        for j in reversed(range(len(self.segments))):
-            n = len(seg_dicts[j])
-            seg_vals.insert(0, [seg_dicts[j][int(v)] for v in rest % n])
-            rest //= n
-        g_w = rest % 2
-        g_b = bu[rest // 2]
-        groups = {
-            "_w": pa.array(g_w.astype(np.int8)),
-            "bucket": pa.array(g_b.astype("datetime64[us]")),
-            **{f"_s{j}": pa.array(v, pa.string()) for j, v in enumerate(seg_vals)},
-        }
-        cols = {name: b.column(name) for name in b.schema.names}
-        f64 = {
-            n: cols[n].to_numpy(zero_copy_only=False).astype(np.float64)
-            for n in ("_pred", "_label", "_score", "_lat")
-        }
-        _Accumulator(self, groups, gid, G, cols, f64).run()
-        self._sample_candidates(w, bucket_arr, b.column("_h"))
-
-    def _sample_candidates(self, w: _INT, bucket_arr: pa.Array, h: pa.Array) -> None:
-        if self.k == 0:
-            return
-        bvals = bucket_arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
-        wb = np.empty(len(w), np.int64)
-        pairs = np.stack([w, bvals], axis=1)
-        up, inv = np.unique(pairs, axis=0, return_inverse=True)
-        ids = np.array(
-            [self._wb_keys.setdefault((int(a), int(c)), len(self._wb_keys)) for a, c in up],
-            dtype=np.int64,
-        )
-        wb = ids[inv.reshape(-1)]
-        hh = h.to_numpy(zero_copy_only=False).astype(np.uint64)
-        wb_all = np.concatenate([self._cand_wb, wb])
-        h_all = np.concatenate([self._cand_h, hh])
-        order = np.lexsort((h_all, wb_all))
-        wb_s, h_s = wb_all[order], h_all[order]
-        first = np.searchsorted(wb_s, wb_s, side="left")
-        keep = (np.arange(len(wb_s)) - first) < self.k
-        self._cand_wb, self._cand_h = wb_s[keep], h_s[keep]
-
-    def _finish(self) -> dict[str, pa.Table]:
-        out: dict[str, pa.Table] = {}
-        con = duckdb.connect()
-        try:
-            for name, parts in self.parts.items():
-                out[name] = _rollup(con, name, parts, self.segments)
-        finally:
-            con.close()
+        out = to_tables(acc, base_us=self.base_us, step_us=self.step_us)
         if self.k:
             out["sample"] = self._sample()
         return out
 
+    def _sample_candidates(self, bw: _INT, h: pa.Array) -> None:
+        """Keep, per (window, bucket), the k smallest hashes seen so far."""
+        if len(self._thr) == 0:
+            self._thr = np.full(self.n_bw, np.iinfo(np.uint64).max, np.uint64)
+        hh = np.asarray(h.to_numpy(zero_copy_only=False), dtype=np.uint64)
+        keep = hh <= self._thr[bw]
+        wb_all = np.concatenate([self._cand_wb, bw[keep]])
+        h_all = np.concatenate([self._cand_h, hh[keep]])
+        order = np.lexsort((h_all, wb_all))
+        wb_s, h_s = wb_all[order], h_all[order]
+        first = np.searchsorted(wb_s, wb_s, side="left")
+        rank = np.arange(len(wb_s)) - first
+        keep2 = rank < self.k
+        self._cand_wb, self._cand_h = wb_s[keep2], h_s[keep2]
+        full = rank == self.k - 1
+        self._thr[wb_s[full]] = h_s[full]
+
     def _sample(self) -> pa.Table:
         con = self.log.con
-        inv = {v: k for k, v in self._wb_keys.items()}
         if len(self._cand_wb) == 0:
-            thr_w, thr_b, thr_h = [], [], []
+            last = np.zeros(0, np.int64)
         else:
             last = np.r_[np.nonzero(np.diff(self._cand_wb))[0], len(self._cand_wb) - 1]
-            thr_w = [inv[int(self._cand_wb[i])][0] for i in last]
-            thr_b = [inv[int(self._cand_wb[i])][1] for i in last]
-            thr_h = [int(self._cand_h[i]) for i in last]
+        wb = self._cand_wb[last]
         thr = pa.table(
             {
-                "tw": pa.array(thr_w, pa.int8()),
-                "tb": pa.array(thr_b, pa.int64()).cast(pa.timestamp("us")),
-                "th": pa.array(thr_h, pa.uint64()),
+                "tw": pa.array((wb % 2).astype(np.int8)),
+                "tb": pa.array(self.base_us + (wb // 2) * self.step_us, pa.int64()).cast(
+                    pa.timestamp("us")
+                ),
+                "th": pa.array(self._cand_h[last], pa.uint64()),
             }
         )
         r = self.log.roles
@@ -406,60 +383,3 @@ class _Scan:
         finally:
             con.unregister(name)
         return res
-
-
-def _sql_list(values: list[str]) -> str:
-    inner = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-    return f"CAST([{inner}] AS VARCHAR[])"
-
-
-def _rollup(
-    con: duckdb.DuckDBPyConnection, name: str, parts: list[pa.Table], segments: tuple[str, ...]
-) -> pa.Table:
-    """Finest-grain parts -> keys (window, bucket, segment, segment_value) via GROUPING SETS."""
-    from modelward.engine.summaries import empty_table
-
-    spec = TABLE_SPECS[name]
-    if not parts:
-        return empty_table(name)
-    fin = pa.concat_tables(parts)
-    con.register("fin", fin)
-    extra = [quote(k) for k in spec.keys[4:]]
-    base = ["_w", "bucket", *extra]
-    sets = [base] + [[*base, f"_s{j}"] for j in range(len(segments))]
-    gs = ", ".join("(" + ", ".join(s) + ")" for s in sets)
-    seg_case = (
-        "CASE "
-        + " ".join(
-            f"WHEN grouping(_s{j}) = 0 THEN '{s.replace(chr(39), chr(39) * 2)}'"
-            for j, s in enumerate(segments)
-        )
-        + " ELSE '' END"
-        if segments
-        else "''"
-    )
-    seg_val = (
-        "coalesce(" + ", ".join(f"_s{j}" for j in range(len(segments))) + ", '')"
-        if segments
-        else "''"
-    )
-    aggs = (
-        [f"sum({quote(c)}) AS {quote(c)}" for c in spec.sums]
-        + [f"min({quote(c)}) AS {quote(c)}" for c in spec.mins]
-        + [f"max({quote(c)}) AS {quote(c)}" for c in spec.maxs]
-    )
-    sql = (
-        f"SELECT CASE _w WHEN 1 THEN 'reference' ELSE 'current' END AS \"window\", bucket, "
-        f"{seg_case} AS segment, {seg_val} AS segment_value"
-        + "".join(f", {e}" for e in extra)
-        + "".join(f", {a}" for a in aggs)
-        + f" FROM fin GROUP BY GROUPING SETS ({gs})"
-    )
-    res = con.sql(sql).to_arrow_table()
-    con.unregister("fin")
-    target = empty_table(name).schema
-    fields = []
-    for f in target:
-        fields.append(fin.schema.field(f.name) if f.name in spec.keys[4:] else f)
-    res = res.select([f.name for f in target]).cast(pa.schema(fields))
-    return res.sort_by([(k, "ascending") for k in spec.keys])

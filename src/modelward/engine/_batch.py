@@ -1,0 +1,326 @@
+"""One record batch of the scan -> additions to the dense accumulators.
+
+The batch holds the raw values (``_x{i}`` numeric, ``_c{i}`` categorical, ``_s{j}``
+segments) and a few per-row columns DuckDB computed (``_bw``, the log bins, the
+id hash). Everything is reduced with ``numpy.bincount`` to the batch's groups
+(:func:`batch_groups`), then added into each grouping set (:class:`Dense`).
+
+For a binary task the labelled state and prediction of a row form one of six
+states ``(label + 1) * 2 + prediction`` (label -1 = not yet labelled), so the
+``feature_label`` counts, label, prediction and error sums all come from one
+unweighted ``bincount``; only ``score_sum`` needs weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from modelward._exceptions import LogSchemaError
+from modelward.engine._accumulate import (
+    Dense,
+    GroupingSet,
+    LogBins,
+    Reduction,
+    batch_groups,
+    regrow_logbins,
+)
+from modelward.engine.edges import NONPOSITIVE_BIN
+
+__all__ = ["VOLUME_SUMS", "BatchAccumulator", "ScanPlan"]
+
+_INT = npt.NDArray[np.int64]
+_FLT = npt.NDArray[np.float64]
+_BOOL = npt.NDArray[np.bool_]
+#: Unseen values kept per batch, group and feature before adding to the running counts.
+UNSEEN_PER_BATCH = 200
+#: Distinct unseen values remembered per cell and feature; beyond it, the least
+#: frequent are dropped down to half of it.
+UNSEEN_CAP = 1000
+
+VOLUME_SUMS = (
+    "n",
+    "n_labelled",
+    "label_sum",
+    "prediction_sum",
+    "score_sum",
+    "n_predicted_positive",
+    "logloss_sum",
+    "brier_sum",
+    "abs_err_sum",
+    "sq_err_sum",
+    "err_sum",
+    "latency_n",
+    "latency_sum",
+    "label_lag_n",
+)
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What one scan accumulates."""
+
+    segments: tuple[str, ...]
+    numeric: tuple[str, ...]
+    edges: tuple[_FLT, ...]
+    categorical: tuple[str, ...]
+    categories: tuple[list[str], ...]
+    known: tuple[pa.Array, ...]  # categories + other categories, as one string array
+    binary: bool
+    has_score: bool
+    score_bins: int
+    n_bw: int
+    source: str
+    roles: dict[str, str | None]
+
+
+def _f64(col: pa.Array | pa.ChunkedArray) -> _FLT:
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _int(col: pa.Array | pa.ChunkedArray, fill: int) -> _INT:
+    return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class BatchAccumulator:
+    """Accumulates every table of one scan into dense arrays per grouping set."""
+
+    def __init__(self, plan: ScanPlan) -> None:
+        self.plan = plan
+        self.sets = [GroupingSet("", plan.n_bw, [""], {"": 0}, 1)] + [
+            GroupingSet(s, plan.n_bw) for s in plan.segments
+        ]
+        self.dense = [Dense(gs) for gs in self.sets]
+        self.latency = LogBins(NONPOSITIVE_BIN)
+        self.lag = LogBins(NONPOSITIVE_BIN)
+        # unseen[(set index, bw, value code, feature index)] -> value -> count
+        self.unseen: dict[tuple[int, int, int, int], dict[str, int]] = {}
+        self.rows_seen = 0
+
+    # -- per batch ---------------------------------------------------------------
+    def add(self, b: pa.RecordBatch) -> None:
+        """Add one record batch."""
+        p = self.plan
+        n = b.num_rows
+        bw = _int(b.column("_bw"), 0)
+        local: list[tuple[_INT, int]] = []
+        gmaps: list[_INT] = []
+        for j, gs in enumerate(self.sets[1:]):
+            enc = b.column(f"_s{j}").dictionary_encode()
+            codes, grew = gs.codes(enc.dictionary.to_pylist())
+            if grew:
+                self.dense[j + 1].regrow()
+            local.append((_int(enc.indices, 0), len(codes)))
+            gmaps.append(codes)
+        gid, keys = batch_groups(bw, local, p.n_bw)
+        G = len(keys)
+        # cells of each batch group in each grouping set
+        rest = keys.copy()
+        seg_codes: list[_INT] = []
+        for _codes, size in reversed(local):
+            seg_codes.insert(0, rest % size)
+            rest //= size
+        g_bw = rest
+        cells = [g_bw]
+        self._bwv = [(g_bw, np.zeros(len(g_bw), np.int64))]
+        for j, gs in enumerate(self.sets[1:]):
+            v = gmaps[j][seg_codes[j]]
+            cells.append(g_bw * gs.capacity + v)
+            self._bwv.append((g_bw, v))
+        self._cells = [Reduction.of(c) for c in cells]
+        self.G = G
+        self.gid = gid
+
+        pred = _f64(b.column("_pred"))
+        label = _f64(b.column("_label"))
+        score = _f64(b.column("_score"))
+        lat = _f64(b.column("_lat"))
+        L = ~np.isnan(label)
+        p0 = np.nan_to_num(pred)
+        y0 = np.where(L, label, 0.0)
+        s0 = np.nan_to_num(score)
+        if p.binary:
+            bad_p = ~np.isin(pred, (0.0, 1.0))
+            bad_y = L & ~np.isin(label, (0.0, 1.0))
+            for bad, role in ((bad_p, "prediction"), (bad_y, "label")):
+                if bad.any():
+                    i = int(np.flatnonzero(bad)[0])
+                    raise LogSchemaError(
+                        "a binary task needs 0/1 predictions and labels",
+                        source=p.source,
+                        column=p.roles.get(role),
+                        row=self.rows_seen + i,
+                        value=float((pred if role == "prediction" else label)[i]),
+                    )
+            state = ((np.where(L, y0, -1.0) + 1.0) * 2.0 + p0).astype(np.int64)
+            err = np.where(L, (p0 != y0).astype(np.float64), 0.0)
+        else:
+            state = L.astype(np.int64)
+            err = np.where(L, np.abs(p0 - y0), 0.0)
+        self._state = state
+        self._S = 6 if p.binary else 2
+        self._L = L.astype(np.int64)
+        self._weights = [s0] if p.binary else [y0, p0, s0, err]
+
+        self._volume(b, L, p0, y0, s0, lat, err)
+        for i in range(len(p.numeric)):
+            self._numeric(i, _f64(b.column(f"_x{i}")))
+        for i in range(len(p.categorical)):
+            self._categorical(i, b.column(f"_c{i}"))
+        if p.binary and p.has_score:
+            B = p.score_bins
+            sb = np.floor(np.round(score * B, 9))
+            sb = np.where(np.isnan(sb), B, np.clip(sb, 0, B - 1)).astype(np.int64)
+            c = np.bincount((gid * (B + 1) + sb) * 6 + state, minlength=G * (B + 1) * 6)
+            self._add("score", "sum", c.reshape(G, B + 1, 6)[:, :B])
+        self._logbins("latency", self.latency, _int(b.column("_latbin"), NONPOSITIVE_BIN - 1), None)
+        lagb = _int(b.column("_lagbin"), NONPOSITIVE_BIN - 1)
+        lab01 = (y0 if p.binary else np.ones(n)).astype(np.int64)
+        self._logbins("label_lag", self.lag, lagb, lab01)
+        self.rows_seen += n
+
+    def _add(self, name: str, kind: str, values: npt.NDArray[np.generic]) -> None:
+        for d, cell in zip(self.dense, self._cells, strict=True):
+            d.add(name, kind, cell, values)
+
+    def _bc(self, key: _INT, size: int, w: _FLT | None = None) -> npt.NDArray[np.generic]:
+        return np.bincount(key, weights=w, minlength=size)
+
+    def _volume(
+        self, b: pa.RecordBatch, L: _BOOL, p0: _FLT, y0: _FLT, s0: _FLT, lat: _FLT, err: _FLT
+    ) -> None:
+        p, gid, G = self.plan, self.gid, self.G
+        d = np.where(L, p0 - y0, 0.0)
+        if p.binary and p.has_score:
+            score_ok = L & (s0 == s0)
+            sc = np.clip(s0, 1e-15, 1 - 1e-15)
+            ll = np.where(score_ok, -(y0 * np.log(sc) + (1 - y0) * np.log1p(-sc)), 0.0)
+            br = np.where(score_ok, (s0 - y0) ** 2, 0.0)
+        else:
+            ll = br = np.zeros(len(gid))
+        lv = ~np.isnan(lat)
+        lagv = b.column("_lagbin").is_valid()
+        lagn = np.asarray(lagv.to_numpy(zero_copy_only=False), dtype=np.float64)
+        cols = [
+            None,
+            L.astype(np.float64),
+            y0,
+            p0,
+            s0,
+            (p0 == 1).astype(np.float64) if p.binary else None,
+            ll,
+            br,
+            np.abs(d),
+            d * d,
+            d,
+            lv.astype(np.float64),
+            np.where(lv, lat, 0.0),
+            lagn,
+        ]
+        out = np.zeros((G, len(cols)))
+        for k, w in enumerate(cols):
+            if w is not None or k == 0:
+                out[:, k] = self._bc(gid, G, w)
+        self._add("volume", "sum", out)
+        mn = np.full(G, np.inf)
+        mx = np.full(G, -np.inf)
+        np.minimum.at(mn, gid, np.where(lv, lat, np.inf))
+        np.maximum.at(mx, gid, np.where(lv, lat, -np.inf))
+        self._add("volume_min", "min", mn)
+        self._add("volume_max", "max", mx)
+
+    def _feature_label(self, name: str, code: npt.NDArray[np.integer[Any]], K: int) -> None:
+        """Counts per (group, code, state) and weight sums per (group, code, labelled)."""
+        G, gid = self.G, self.gid
+        base = gid * K + code
+        c = np.bincount(base * self._S + self._state, minlength=G * K * self._S)
+        self._add(f"{name}_n", "sum", c.reshape(G, K, self._S))
+        k2 = base * 2 + self._L
+        w = np.stack([self._bc(k2, G * K * 2, x) for x in self._weights], axis=-1)
+        self._add(f"{name}_w", "sum", w.reshape(G, K, 2, len(self._weights)))
+
+    def _numeric(self, i: int, x: _FLT) -> None:
+        G, gid = self.G, self.gid
+        edges = self.plan.edges[i]
+        nan = np.isnan(x)
+        fin = np.isfinite(x)
+        m = len(edges)
+        b: npt.NDArray[np.integer[Any]]
+        if m <= 100:  # a few vectorised comparisons beat a binary search per value
+            b = np.zeros(len(x), np.int8)
+            for e in edges:
+                np.add(b, x >= e, out=b, casting="unsafe")
+        else:
+            b = np.searchsorted(edges, x, side="right").astype(np.int64)
+        if m:
+            b[x == edges[-1]] = m - 1
+        b[nan] = m + 1  # not binned: dropped at the end
+        self._feature_label(f"x{i}", b, m + 2)
+        xf = np.where(fin, x, 0.0)
+        mom = np.stack(
+            [self._bc(gid, G, xf), self._bc(gid, G, xf * xf), self._bc(gid, G, fin.astype(float))],
+            axis=-1,
+        )
+        self._add(f"m{i}", "sum", mom)
+        mn = np.full(G, np.inf)
+        mx = np.full(G, -np.inf)
+        np.minimum.at(mn, gid, np.where(fin, x, np.inf))
+        np.maximum.at(mx, gid, np.where(fin, x, -np.inf))
+        self._add(f"mn{i}", "min", mn)
+        self._add(f"mx{i}", "max", mx)
+
+    def _categorical(self, i: int, col: pa.Array) -> None:
+        """Codes: 0..k-1 the categories, k other, k+1 null, k+2 unseen."""
+        k = len(self.plan.categories[i])
+        enc = col.dictionary_encode()
+        dic = enc.dictionary
+        pos = pc.index_in(dic, value_set=self.plan.known[i])
+        posn = _int(pos, -1)
+        dcode = np.where(posn < 0, k + 2, np.where(posn < k, posn, k)).astype(np.int64)
+        dcode = np.r_[dcode, k + 1]  # the null slot
+        idx = _int(enc.indices, len(dic))
+        code = dcode[idx]
+        self._feature_label(f"c{i}", code, k + 3)
+        unseen_d = np.flatnonzero(dcode[:-1] == k + 2)
+        if len(unseen_d):
+            self._unseen(i, idx, code == k + 2, dic)
+
+    def _unseen(self, i: int, idx: _INT, rows: _BOOL, dic: pa.Array) -> None:
+        nd = len(dic)
+        key = self.gid[rows] * nd + idx[rows]
+        uk, cnt = np.unique(key, return_counts=True)
+        g, v = uk // nd, uk % nd
+        order = np.lexsort((-cnt, g))
+        g, v, cnt = g[order], v[order], cnt[order]
+        first = np.searchsorted(g, g, side="left")
+        keep = (np.arange(len(g)) - first) < UNSEEN_PER_BATCH
+        g, v, cnt = g[keep], v[keep], cnt[keep]
+        names = dic.take(pa.array(v)).to_pylist()
+        for s, (g_bw, g_v) in enumerate(self._bwv):
+            pairs = zip(g_bw[g].tolist(), g_v[g].tolist(), names, cnt.tolist(), strict=True)
+            for bw, vv, name, c in pairs:
+                ck = (s, int(bw), int(vv), i)
+                d = self.unseen.setdefault(ck, {})
+                d[name] = d.get(name, 0) + c
+                if len(d) > UNSEEN_CAP:
+                    top = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[: UNSEEN_CAP // 2]
+                    self.unseen[ck] = dict(top)
+
+    def _logbins(self, name: str, lb: LogBins, bins: _INT, lab: _INT | None) -> None:
+        ok = bins != NONPOSITIVE_BIN - 1
+        if not ok.any():
+            return
+        slots, old_lo, old_w = lb.slots(bins[ok])
+        for d in self.dense:
+            regrow_logbins(d, name, old_lo, old_w, lb)
+        W = lb.width + 1
+        g = self.gid[ok]
+        nl = 1 if lab is None else 2
+        key = g * nl + (0 if lab is None else lab[ok])
+        c = np.bincount(key * W + slots, minlength=self.G * nl * W)
+        self._add(name, "sum", c.reshape(self.G, nl, W))
