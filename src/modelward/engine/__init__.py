@@ -7,8 +7,8 @@ from modelward.engine.edges import log_bin_numpy, log_bin_sql
 from modelward.engine.summaries import Bins, Summaries, SummariesMeta
 
 __all__ = [
-    "Bins",
     "ENGINES",
+    "Bins",
     "Engine",
     "Summaries",
     "SummariesMeta",
