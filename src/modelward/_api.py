@@ -16,13 +16,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from modelward._exceptions import PolicyError
 from modelward.analyses.check import run_check
+from modelward.analyses.policy import Policy, parse_policy
 from modelward.analyses.results import CheckResult
+from modelward.analyses.triggers import TriggerState
 from modelward.engine import Summaries, get_engine
 from modelward.io import PredictionLog, read_log
-from modelward.store import Store
+from modelward.store import Alert, Store
 
-__all__ = ["check", "save_check", "summarise"]
+__all__ = ["check", "read_policy", "save_check", "summarise", "trigger_alerts"]
 
 TimeLike = str | date | datetime | None
 
@@ -86,13 +89,22 @@ def check(
     alpha: float = 0.05,
     confidence: float = 0.95,
     seed: int = 0,
+    policy: Policy | str | Path | None = None,
 ) -> CheckResult:
     """The morning check: one scan, then health, drift, performance and latency.
 
-    Returns the same content as ``report.json`` of ``modelward check``.
+    Returns the same content as ``report.json`` of ``modelward check``. With a
+    ``policy`` (a :class:`Policy` or a policy file), its constraints are
+    evaluated as rollback triggers on each live window.
     """
+    if policy is not None and not isinstance(policy, Policy):
+        policy = read_policy(policy)
+    plog = _as_log(log, columns=columns, config=config, segments=segments)
+    if policy is not None and set(policy.segment_columns) - set(plog.segments):
+        wanted = [*plog.segments, *sorted(set(policy.segment_columns) - set(plog.segments))]
+        plog = _as_log(log, columns=columns, config=config, segments=wanted)
     summaries = summarise(
-        log,
+        plog,
         reference_end=reference_end,
         reference_start=reference_start,
         reference=reference,
@@ -102,7 +114,7 @@ def check(
         bucket=bucket,
         engine=engine,
     )
-    return run_check(summaries, alpha=alpha, confidence=confidence, seed=seed)
+    return run_check(summaries, alpha=alpha, confidence=confidence, seed=seed, policy=policy)
 
 
 def save_check(
@@ -113,7 +125,10 @@ def save_check(
     summaries: Summaries,
     parameters: Mapping[str, Any],
 ) -> str:
-    """Store a check as one run (one transaction); returns the run id."""
+    """Store a check, its summaries and its fired triggers as one run (one transaction).
+
+    Returns the run id.
+    """
     meta, tables = summaries.to_arrow_dict()
     return store.save_run(
         system=system,
@@ -123,4 +138,48 @@ def save_check(
         meta=meta,
         results=result.model_dump(mode="json"),
         tables=tables,
+        alerts=trigger_alerts(result.triggers),
     )
+
+
+def read_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file (one ``PolicyError`` naming file, line and key)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{p}: policy file not found.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{p}: cannot read the policy file: {exc}") from None
+    return parse_policy(text, source=str(p))
+
+
+def trigger_alerts(states: list[TriggerState]) -> list[Alert]:
+    """Firing triggers as store alerts (``severity`` critical for block, warning for warn)."""
+    out = []
+    for s in states:
+        if s.status != "firing":
+            continue
+        where = f" [{s.segment}={s.segment_value}]" if s.segment_value else ""
+        last = s.windows[-1] if s.windows else None
+        out.append(
+            Alert(
+                name=f"rollback: {s.constraint}{where}",
+                severity="critical" if s.severity == "block" else "warning",
+                since=s.since,
+                detail={
+                    "metric": s.metric,
+                    "limit_kind": s.limit_kind,
+                    "limit": s.limit,
+                    "segment": s.segment,
+                    "segment_value": s.segment_value,
+                    "k": s.k,
+                    "consecutive_failures": s.consecutive_failures,
+                    "fired_at": s.fired_at.isoformat() if s.fired_at else None,
+                    "window_confidence": s.window_confidence,
+                    "last_estimate": last.estimate if last else None,
+                    "last_interval": [last.low, last.high] if last else None,
+                },
+            )
+        )
+    return out

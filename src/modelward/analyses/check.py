@@ -15,6 +15,7 @@ from modelward.analyses.drift import analyse_drift
 from modelward.analyses.health import analyse_health
 from modelward.analyses.latency import analyse_latency
 from modelward.analyses.performance import analyse_performance
+from modelward.analyses.policy import Policy
 from modelward.analyses.results import (
     CheckResult,
     CheckSummaryItem,
@@ -24,6 +25,7 @@ from modelward.analyses.results import (
     PerformanceResult,
     Severity,
 )
+from modelward.analyses.triggers import TriggerState, evaluate_triggers
 from modelward.engine import Summaries
 
 __all__ = ["run_check", "verdict"]
@@ -37,6 +39,7 @@ def run_check(
     alpha: float = 0.05,
     confidence: float = 0.95,
     seed: int = 0,
+    policy: Policy | None = None,
 ) -> CheckResult:
     """Run health, drift, performance and latency on ``summaries``.
 
@@ -50,11 +53,14 @@ def run_check(
         Level of every confidence interval.
     seed
         Seed of the resampling methods (bootstrap, domain classifier).
+    policy
+        Constraints to evaluate as rollback triggers on each live window.
     """
     health = analyse_health(summaries)
     drift = analyse_drift(summaries, alpha=alpha, seed=seed)
     performance = analyse_performance(summaries, confidence=confidence, seed=seed)
     latency = analyse_latency(summaries)
+    triggers = evaluate_triggers(summaries, policy, seed=seed) if policy is not None else []
     meta = summaries.meta
     volume = summaries.table("volume")
     all_rows = volume.filter(pc.equal(volume.column("segment"), ""))
@@ -78,12 +84,31 @@ def run_check(
         n_current_rows=n_cur,
         features=[f["name"] for f in meta.features],
         segments=list(meta.segments),
-        summary=verdict(health, drift, performance, latency),
+        summary=_trigger_items(triggers) + verdict(health, drift, performance, latency),
         health=health,
         drift=drift,
         performance=performance,
         latency=latency,
+        triggers=triggers,
     )
+
+
+def _trigger_items(triggers: list[TriggerState]) -> list[CheckSummaryItem]:
+    items = []
+    for t in triggers:
+        if t.status != "firing":
+            continue
+        where = f" [{t.segment}={t.segment_value}]" if t.segment_value else ""
+        since = f" since {t.since:%Y-%m-%d}" if t.since else ""
+        items.append(
+            CheckSummaryItem(
+                severity="critical" if t.severity == "block" else "warning",
+                area="gate",
+                message=f"rollback trigger '{t.constraint}'{where} firing{since} "
+                f"({t.metric} vs {t.limit_kind} {t.limit:g}, {t.k} failing windows in a row)",
+            )
+        )
+    return items
 
 
 def verdict(

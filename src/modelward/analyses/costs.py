@@ -26,7 +26,7 @@ Examples
 >>> pos = np.array([0., 1, 2, 7]); neg = np.array([50., 30, 8, 2])
 >>> thr, cost = cost_curve(pos, neg, CostSpec(fp=1, fn=10))
 >>> thr.tolist(), cost.tolist()
-[[0.0, 0.25, 0.5, 0.75, 1.0], [900.0, 500.0, 300.0, 200.0, 1000.0]]
+([0.0, 0.25, 0.5, 0.75, 1.0], [900.0, 400.0, 200.0, 320.0, 1000.0])
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def optimal_threshold(
     --------
     >>> t, lo, hi, c = optimal_threshold([0, 1, 2, 7], [50, 30, 8, 2], CostSpec(fp=1, fn=10))
     >>> t, c
-    (0.75, 200.0)
+    (0.5, 200.0)
     """
     p = np.asarray(pos, np.float64)
     q = np.asarray(neg, np.float64)
@@ -302,24 +302,30 @@ def _segment_costs(
     pred = np.asarray(tab["prediction"].to_numpy(zero_copy_only=False)) if tab.num_rows else None
     serving = None
     if pred is not None:
-        b = np.clip(np.asarray(tab["score_bin"].to_numpy(zero_copy_only=False), np.int64), 0,
-                    s.pos.size - 1)  # fmt: skip
+        b = np.clip(
+            np.asarray(tab["score_bin"].to_numpy(zero_copy_only=False), np.int64), 0, s.pos.size - 1
+        )
         cnt = np.asarray(tab["count"].to_numpy(zero_copy_only=False), np.float64)
         p1 = np.bincount(b, weights=cnt * (pred == 1), minlength=s.pos.size)
         p0 = np.bincount(b, weights=cnt * (pred != 1), minlength=s.pos.size)
-        serving = estimate_threshold(p1, p0)
+        serving = estimate_threshold(p1.astype(np.float64), p0.astype(np.float64))
 
     def mv(metric: str) -> MetricEstimate:
         return metric_value(
-            summaries, metric, window=window, segment=segment, confidence=confidence,
-            costs=costs, seed=seed,
-        )  # fmt: skip
+            summaries,
+            metric,
+            window=window,
+            segment=segment,
+            confidence=confidence,
+            costs=costs,
+            seed=seed,
+        )
 
     now = mv("expected_cost")
     thr, cost = cost_curve(s.pos, s.neg, spec)
     t_opt, lo, hi, c_opt = optimal_threshold(s.pos, s.neg, spec, confidence=confidence, seed=seed)
-    k_opt = int(round(t_opt * s.pos.size))
-    k_srv = [] if serving is None else [int(round(serving * s.pos.size))]
+    k_opt = round(t_opt * s.pos.size)
+    k_srv = [] if serving is None else [round(serving * s.pos.size)]
     curve_t, curve_c = _downsample(thr, cost, [k_opt, *k_srv])
     extra = [t_opt] if serving is None else [t_opt, serving]
     return SegmentCosts(
@@ -382,7 +388,7 @@ def latency_quality(
                     confidence=confidence,
                     costs=costs,
                     seed=seed,
-                )  # fmt: skip
+                )
             )
         points.append(
             VersionPoint(
@@ -391,7 +397,7 @@ def latency_quality(
                 p99_ms=Estimate.of(p99),
                 roc_auc=Estimate.of(auc),
                 cost_per_1000=cost,
-            )  # fmt: skip
+            )
         )
     return mark_dominated(points)
 

@@ -92,8 +92,20 @@ N_BOOT = 1000
 #: Share of the candidate's sampled ids the baseline must hold for pairing.
 PAIRED_MIN_SHARE = 0.5
 #: Metrics whose ``n`` counts labelled rows (min_samples applies to those).
-_LABEL_KINDS = frozenset({*COUNT_METRICS, "f1", "roc_auc", "pr_auc", "log_loss", "brier",
-                          "expected_cost", "mae", "rmse", "bias"})  # fmt: skip
+_LABEL_KINDS = frozenset(
+    {
+        *COUNT_METRICS,
+        "f1",
+        "roc_auc",
+        "pr_auc",
+        "log_loss",
+        "brier",
+        "expected_cost",
+        "mae",
+        "rmse",
+        "bias",
+    }
+)
 
 
 class _Model(BaseModel):
@@ -248,7 +260,7 @@ def paired_sample(summaries: Summaries) -> PairedSample | None:
 def _paired_stat(metric: str, cells: FloatArray, weights: FloatArray | None) -> FloatArray:
     """Candidate - baseline of ``metric`` from cells shaped (..., G, label, cand, base)."""
     out = []
-    for axis in (-2, -1):  # candidate prediction axis, baseline prediction axis
+    for axis in (-1, -2):  # sum out the baseline axis (candidate), then the candidate axis
         t = cells.sum(axis=axis)  # (..., G, label, pred)
         tp, fp = t[..., 1, 1], t[..., 0, 1]
         fn, tn = t[..., 1, 0], t[..., 0, 0]
@@ -350,23 +362,44 @@ def _row(
 ) -> ConstraintRow:
     kind, limit = c.limit
     est = metric_value(
-        summaries, c.metric, window=window, segment=segment, buckets=buckets,
-        confidence=confidence, costs=costs, seed=seed,
-    )  # fmt: skip
+        summaries,
+        c.metric,
+        window=window,
+        segment=segment,
+        buckets=buckets,
+        confidence=confidence,
+        costs=costs,
+        seed=seed,
+    )
     n = est.n
     if not c.relative:
-        outcome, reason = decide(kind, limit, est.value, est.low, est.high, n=n,
-                                 min_samples=c.min_samples)  # fmt: skip
+        outcome, reason = decide(
+            kind, limit, est.value, est.low, est.high, n=n, min_samples=c.min_samples
+        )
         return ConstraintRow(
-            segment=segment[0], segment_value=segment[1], compared="value",
-            value=_num(est.value), estimate=_num(est.value), low=_num(est.low),
-            high=_num(est.high), confidence=confidence, limit=limit, n=n, outcome=outcome,
-            reason=reason, method=est.method,
-        )  # fmt: skip
+            segment=segment[0],
+            segment_value=segment[1],
+            compared="value",
+            value=_num(est.value),
+            estimate=_num(est.value),
+            low=_num(est.low),
+            high=_num(est.high),
+            confidence=confidence,
+            limit=limit,
+            n=n,
+            outcome=outcome,
+            reason=reason,
+            method=est.method,
+        )
     base = metric_value(
-        summaries, c.metric, window="reference", segment=segment, confidence=confidence,
-        costs=costs, seed=seed,
-    )  # fmt: skip
+        summaries,
+        c.metric,
+        window="reference",
+        segment=segment,
+        confidence=confidence,
+        costs=costs,
+        seed=seed,
+    )
     paired = None
     if pairs is not None and buckets is None and c.metric in PAIRED_METRICS:
         paired = _paired_difference(pairs, c.metric, segment, costs, confidence, seed)
@@ -382,11 +415,21 @@ def _row(
     outcome, reason = decide(floor_kind, bound, d, lo, hi, n=n, min_samples=c.min_samples)
     reason = reason.replace("floor", "allowed drop").replace("ceiling", "allowed rise")
     return ConstraintRow(
-        segment=segment[0], segment_value=segment[1], compared="difference",
-        value=_num(est.value), baseline=_num(base.value), estimate=_num(d), low=_num(lo),
-        high=_num(hi), confidence=confidence, limit=limit, n=n, outcome=outcome, reason=reason,
+        segment=segment[0],
+        segment_value=segment[1],
+        compared="difference",
+        value=_num(est.value),
+        baseline=_num(base.value),
+        estimate=_num(d),
+        low=_num(lo),
+        high=_num(hi),
+        confidence=confidence,
+        limit=limit,
+        n=n,
+        outcome=outcome,
+        reason=reason,
         method=method,
-    )  # fmt: skip
+    )
 
 
 def _gap_row(
@@ -406,18 +449,32 @@ def _gap_row(
     ests = {}
     for v in values:
         e = metric_value(
-            summaries, c.metric, window=window, segment=(column, v), buckets=buckets,
-            confidence=conf_pair, costs=costs, seed=seed,
-        )  # fmt: skip
+            summaries,
+            c.metric,
+            window=window,
+            segment=(column, v),
+            buckets=buckets,
+            confidence=conf_pair,
+            costs=costs,
+            seed=seed,
+        )
         if e.n >= c.min_samples and math.isfinite(e.low) and math.isfinite(e.high):
             ests[v] = e
     limit = c.limit[1]
     if len(ests) < 2:
         return ConstraintRow(
-            segment=column, compared="gap", value=None, estimate=None, low=None, high=None,
-            confidence=confidence, limit=limit, n=len(ests), outcome="inconclusive",
+            segment=column,
+            compared="gap",
+            value=None,
+            estimate=None,
+            low=None,
+            high=None,
+            confidence=confidence,
+            limit=limit,
+            n=len(ests),
+            outcome="inconclusive",
             reason=f"fewer than 2 values of {column} with min_samples {c.min_samples}",
-        )  # fmt: skip
+        )
     gap, lows, highs, worst = -math.inf, [], [], ("", "")
     for a in ests:
         for b in ests:
@@ -430,15 +487,24 @@ def _gap_row(
             if d > gap:
                 gap, worst = d, (hi_v, lo_v)
     low, high = max(lows), max(highs)
-    outcome, reason = decide("max", limit, gap, low, high, n=min(e.n for e in ests.values()),
-                             min_samples=0)  # fmt: skip
+    outcome, reason = decide(
+        "max", limit, gap, low, high, n=min(e.n for e in ests.values()), min_samples=0
+    )
     return ConstraintRow(
-        segment=column, segment_value=f"{worst[0]} vs {worst[1]}", compared="gap", value=gap,
-        estimate=gap, low=low, high=high, confidence=confidence, limit=limit,
-        n=sum(e.n for e in ests.values()), outcome=outcome, reason=reason.replace(
-            "ceiling", "largest allowed gap"),
+        segment=column,
+        segment_value=f"{worst[0]} vs {worst[1]}",
+        compared="gap",
+        value=gap,
+        estimate=gap,
+        low=low,
+        high=high,
+        confidence=confidence,
+        limit=limit,
+        n=sum(e.n for e in ests.values()),
+        outcome=outcome,
+        reason=reason.replace("ceiling", "largest allowed gap"),
         method=f"MOVER over {len(ests)} values, Bonferroni over {m} pairs",
-    )  # fmt: skip
+    )
 
 
 def evaluate_constraint(
@@ -472,23 +538,58 @@ def evaluate_constraint(
         )
     rows: list[ConstraintRow]
     if c.gap_between:
-        rows = [_gap_row(c, summaries, window=window, buckets=buckets, confidence=conf,
-                         costs=costs, seed=seed)]  # fmt: skip
+        rows = [
+            _gap_row(
+                c,
+                summaries,
+                window=window,
+                buckets=buckets,
+                confidence=conf,
+                costs=costs,
+                seed=seed,
+            )
+        ]
     elif c.for_each:
         values = _segment_values(summaries, c.for_each, window)
         each = 1 - (1 - conf) / max(len(values), 1) if adjust else conf
         rows = [
-            _row(c, summaries, (c.for_each, v), window=window, buckets=buckets,
-                 confidence=each, costs=costs, pairs=pairs, seed=seed)
+            _row(
+                c,
+                summaries,
+                (c.for_each, v),
+                window=window,
+                buckets=buckets,
+                confidence=each,
+                costs=costs,
+                pairs=pairs,
+                seed=seed,
+            )
             for v in values
-        ]  # fmt: skip
+        ]
     else:
-        rows = [_row(c, summaries, ("", ""), window=window, buckets=buckets, confidence=conf,
-                     costs=costs, pairs=pairs, seed=seed)]  # fmt: skip
+        rows = [
+            _row(
+                c,
+                summaries,
+                ("", ""),
+                window=window,
+                buckets=buckets,
+                confidence=conf,
+                costs=costs,
+                pairs=pairs,
+                seed=seed,
+            )
+        ]
     return ConstraintResult(
-        name=c.label, metric=c.metric, severity=c.severity, limit_kind=kind,  # type: ignore[arg-type]
-        limit=limit, confidence=conf, outcome=_combine([r.outcome for r in rows]), rows=rows,
-    )  # fmt: skip
+        name=c.label,
+        metric=c.metric,
+        severity=c.severity,
+        limit_kind=kind,
+        limit=limit,
+        confidence=conf,
+        outcome=_combine([r.outcome for r in rows]),
+        rows=rows,
+    )
 
 
 def evaluate_gate(

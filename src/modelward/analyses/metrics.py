@@ -282,8 +282,16 @@ def score_slice(summaries: Summaries) -> ScoreSlice:
 def _volume(summaries: Summaries) -> dict[str, float]:
     vol = summaries.table("volume")
     out: dict[str, float] = {}
-    for name in ("n", "n_labelled", "n_predicted_positive", "logloss_sum", "brier_sum",
-                 "abs_err_sum", "sq_err_sum", "err_sum"):  # fmt: skip
+    for name in (
+        "n",
+        "n_labelled",
+        "n_predicted_positive",
+        "logloss_sum",
+        "brier_sum",
+        "abs_err_sum",
+        "sq_err_sum",
+        "err_sum",
+    ):
         out[name] = float(_f64(vol, name).sum()) if name in vol.column_names else 0.0
     out["buckets"] = float(len(pc.unique(vol["bucket"]))) if vol.num_rows else 0.0
     return out
@@ -345,9 +353,9 @@ def _expected_cost(
         parts = summaries.filter(window=window, segment=costs.segment, buckets=buckets)
         values = sorted({str(v) for v in parts.table("score")["segment_value"].to_pylist()})
         confs = []
-        for v in values:
-            s = score_slice(parts.filter(segment=(costs.segment, v)))
-            confs.append((s.confusion, costs.for_value(v)))
+        for name in values:
+            s = score_slice(parts.filter(segment=(costs.segment, name)))
+            confs.append((s.confusion, costs.for_value(name)))
         n_total = sum(c["tp"] + c["fp"] + c["fn"] + c["tn"] for c, _ in confs)
         terms = [t for c, spec in confs for t in _cost_terms(c, n_total, spec, confidence)]
         method = f"MOVER over Wilson, costs per {costs.segment}"
@@ -461,7 +469,7 @@ def latency_quantile(
     """
     b = np.asarray(bins, np.int64)
     c = np.asarray(counts, np.float64)
-    n = int(round(c.sum()))
+    n = round(float(c.sum()))
     if n <= 0:
         return _NAN
     a = 1 - confidence
@@ -616,14 +624,24 @@ def metric_value(
     kind, arg = parse_metric(metric)
     if kind in ("psi", "js"):
         return _drift(
-            summaries, kind, str(arg), segment=segment, buckets=buckets, window=window,
-            confidence=confidence, seed=seed,
-        )  # fmt: skip
+            summaries,
+            kind,
+            str(arg),
+            segment=segment,
+            buckets=buckets,
+            window=window,
+            confidence=confidence,
+            seed=seed,
+        )
     if kind == "expected_cost":
         return _expected_cost(
-            summaries, window=window, segment=segment, buckets=buckets, costs=costs,
+            summaries,
+            window=window,
+            segment=segment,
+            buckets=buckets,
+            costs=costs,
             confidence=confidence,
-        )  # fmt: skip
+        )
     part = _slice(summaries, window=window, segment=segment, buckets=buckets)
     if kind == "latency":
         return _latency(part, float(arg), confidence)  # type: ignore[arg-type]

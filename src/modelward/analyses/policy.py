@@ -24,10 +24,10 @@ Examples
 >>> p.constraints[0].limit
 ('min', 0.5)
 >>> try:
-...     parse_policy("constraints:\\n  - metric: recall\\n    min: lots\\n", source="p.yaml")
+...     parse_policy("constraints:\\n  - metric: recall\\n    severity: panic\\n", source="p.yaml")
 ... except PolicyError as e:
 ...     print(e)
-p.yaml, line 3, constraints[0].min: Input should be a valid number, unable to parse string as a number (got 'lots')
+p.yaml, line 3, constraints[0].severity: Input should be 'block' or 'warn' (got 'panic')
 """
 
 from __future__ import annotations
@@ -181,9 +181,12 @@ def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
                 if isinstance(k, yaml.ScalarNode) and k.value == str(part):
                     nxt = v
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                nxt = node.value[part]
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            nxt = node.value[part]
         if nxt is None:
             break  # a missing key or a validator's own loc: report the parent
         node = nxt

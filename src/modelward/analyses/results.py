@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelward.analyses.triggers import TriggerState
+
 __all__ = [
     "CalibrationCurve",
     "CheckResult",
@@ -291,7 +293,7 @@ class CheckSummaryItem(_Model):
     """One line of the check's verdict, ordered by severity."""
 
     severity: Severity
-    area: Literal["health", "drift", "performance", "latency", "gate"]
+    area: Literal["health", "drift", "performance", "latency", "gate", "triage"]
     message: str
 
 
@@ -313,3 +315,4 @@ class CheckResult(_Model):
     drift: DriftResult
     performance: PerformanceResult | None
     latency: LatencyResult | None
+    triggers: list[TriggerState] = Field(default_factory=list)  # rollback triggers, firing first

@@ -81,7 +81,7 @@ class TriggerState(_Model):
 
 def window_alpha(alpha: float, *, horizon: int, series: int, k: int) -> float:
     """One-sided level of each window's test (see the module docstring)."""
-    return min((alpha / (horizon * max(series, 1))) ** (1.0 / k), MAX_WINDOW_ALPHA)
+    return float(min((alpha / (horizon * max(series, 1))) ** (1.0 / k), MAX_WINDOW_ALPHA))
 
 
 def _windows(summaries: Summaries, size: int) -> list[tuple[datetime, datetime]]:
@@ -147,8 +147,16 @@ def evaluate_triggers(
     for c in policy.constraints:
         if c.for_each:
             vol = summaries.table("volume")
-            series += max(len(set(vol.filter(pc.equal(vol["segment"], c.for_each))[
-                "segment_value"].to_pylist())), 1)  # fmt: skip
+            series += max(
+                len(
+                    set(
+                        vol.filter(pc.equal(vol["segment"], c.for_each))[
+                            "segment_value"
+                        ].to_pylist()
+                    )
+                ),
+                1,
+            )
         else:
             series += 1
     states: list[TriggerState] = []
@@ -158,9 +166,14 @@ def evaluate_triggers(
         per: dict[tuple[str, str], list[WindowOutcome]] = {}
         for start, end in windows:
             res = evaluate_constraint(
-                summaries, c, costs=policy.costs, buckets=(start, end), confidence=conf_w,
-                adjust=False, seed=seed,
-            )  # fmt: skip
+                summaries,
+                c,
+                costs=policy.costs,
+                buckets=(start, end),
+                confidence=conf_w,
+                adjust=False,
+                seed=seed,
+            )
             for row in res.rows:
                 per.setdefault(_series_key(row), []).append(
                     WindowOutcome(
@@ -171,11 +184,12 @@ def evaluate_triggers(
                         low=row.low,
                         high=row.high,
                         n=row.n,
-                    )  # fmt: skip
+                    )
                 )
         for (seg, val), outs in per.items():
-            states.append(_hysteresis(c.label, c.metric, c.severity, seg, val, c.limit, outs,
-                                      k, conf_w))  # fmt: skip
+            states.append(
+                _hysteresis(c.label, c.metric, c.severity, seg, val, c.limit, outs, k, conf_w)
+            )
     states.sort(key=lambda s: (s.status != "firing", s.constraint, s.segment, s.segment_value))
     return states
 
@@ -211,12 +225,22 @@ def _hysteresis(
         else:
             fails = passes = 0
     return TriggerState(
-        constraint=name, metric=metric, severity=severity, segment=segment,
-        segment_value=value, limit_kind=limit[0], limit=limit[1],
-        status="firing" if firing else "ok", since=since if firing else None,
-        fired_at=fired_at if firing else None, cleared_at=cleared_at,
-        consecutive_failures=fails, k=k, window_confidence=conf_w, windows=outs,
-    )  # fmt: skip
+        constraint=name,
+        metric=metric,
+        severity=severity,
+        segment=segment,
+        segment_value=value,
+        limit_kind=limit[0],
+        limit=limit[1],
+        status="firing" if firing else "ok",
+        since=since if firing else None,
+        fired_at=fired_at if firing else None,
+        cleared_at=cleared_at,
+        consecutive_failures=fails,
+        k=k,
+        window_confidence=conf_w,
+        windows=outs,
+    )
 
 
 def first_fire(state: TriggerState) -> datetime | None:

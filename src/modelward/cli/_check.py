@@ -11,13 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from modelward._api import save_check, summarise
+from modelward._api import read_policy, save_check, summarise
 from modelward._exceptions import ConfigError
 from modelward.analyses.check import run_check
 from modelward.analyses.results import CheckResult
 from modelward.cli.app import app
-from modelward.io import parse_col_options
+from modelward.io import parse_col_options, read_log
 from modelward.report import render_markdown, render_terminal, write_html, write_json
+from modelward.report.gate import render_triggers
 from modelward.store import DEFAULT_STORE_PATH, Store
 
 __all__ = ["check", "report", "runs", "write_reports"]
@@ -71,14 +72,26 @@ def check(
     ),
     store: Path = StoreOption,
     no_store: bool = typer.Option(False, "--no-store", help="Do not record the run in the store."),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="A policy file whose constraints run as rollback triggers."
+    ),
     alpha: float = typer.Option(0.05, "--alpha", help="False-discovery rate of the drift tests."),
     seed: int = typer.Option(0, "--seed", help="Seed of resampling methods."),
 ) -> None:
-    """Scan a prediction log once and report health, drift, performance and latency."""
+    """Scan a prediction log once and report health, drift, performance and latency.
+
+    With --policy, the policy's constraints are evaluated on each live window as
+    rollback triggers; fired triggers are stored as alerts and shown first.
+    """
     if (reference_end is None) == (reference is None):
         raise ConfigError("Give exactly one of --reference-end DATE or --reference REF_LOG.")
     columns = parse_col_options(col)
+    pol = read_policy(policy) if policy is not None else None
     started = time.perf_counter()
+    plog = read_log(log, columns=columns, config=config, segments=segment or None)
+    if pol is not None and set(pol.segment_columns) - set(plog.segments):
+        extra = sorted(set(pol.segment_columns) - set(plog.segments))
+        plog = read_log(log, columns=columns, config=config, segments=[*plog.segments, *extra])
     with Progress(
         TextColumn("[bold]Scanning[/] {task.description}"),
         BarColumn(),
@@ -89,18 +102,19 @@ def check(
     ) as bar:
         task = bar.add_task(log, total=1.0)
         summaries = summarise(
-            log,
+            plog,
             reference_end=reference_end,
             reference_start=reference_start,
             reference=reference,
             columns=columns,
             config=config,
-            segments=segment or None,
             bucket=bucket,
             progress=lambda f: bar.update(task, completed=f),
         )
-    result = run_check(summaries, alpha=alpha, seed=seed)
+    result = run_check(summaries, alpha=alpha, seed=seed, policy=pol)
     elapsed = time.perf_counter() - started
+    if result.triggers:
+        render_triggers(result.triggers, console)
     render_terminal(result, console)
     if not no_store:
         name = system or Path(log.rstrip("/")).stem or "default"
@@ -114,6 +128,7 @@ def check(
             "columns": columns,
             "alpha": alpha,
             "seed": seed,
+            "policy": str(policy) if policy else None,
         }
         with Store(store) as st:
             run_id = save_check(

@@ -8,61 +8,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from modelward._exceptions import ConfigError, PolicyError
+from modelward._api import read_policy
+from modelward._exceptions import ConfigError
 from modelward.analyses.costs import evaluate_costs
 from modelward.analyses.gates import GateResult, evaluate_gate
 from modelward.analyses.metrics import CostModel
-from modelward.analyses.policy import Policy, parse_policy
-from modelward.analyses.triggers import TriggerState
 from modelward.cli.app import app
 from modelward.engine import Summaries, get_engine
 from modelward.io import parse_col_options, read_log
 from modelward.report.costs import write_costs_reports
 from modelward.report.gate import render_gate, to_json, to_junit
-from modelward.store import Alert
 
-__all__ = ["evaluate", "gate", "read_policy", "trigger_alerts"]
+__all__ = ["evaluate", "gate"]
 
 console = Console()
-
-
-def read_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file (one ``PolicyError`` naming file, line and key)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{p}: policy file not found.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{p}: cannot read the policy file: {exc}") from None
-    return parse_policy(text, source=str(p))
-
-
-def trigger_alerts(states: list[TriggerState]) -> list[Alert]:
-    """Firing triggers as store alerts (``severity`` critical for block, warning for warn)."""
-    out = []
-    for s in states:
-        if s.status != "firing":
-            continue
-        where = f" [{s.segment}={s.segment_value}]" if s.segment_value else ""
-        last = s.windows[-1] if s.windows else None
-        out.append(
-            Alert(
-                name=f"rollback: {s.constraint}{where}",
-                severity="critical" if s.severity == "block" else "warning",
-                since=s.since,
-                detail={
-                    "metric": s.metric, "limit_kind": s.limit_kind, "limit": s.limit,
-                    "segment": s.segment, "segment_value": s.segment_value, "k": s.k,
-                    "consecutive_failures": s.consecutive_failures,
-                    "fired_at": s.fired_at.isoformat() if s.fired_at else None,
-                    "window_confidence": s.window_confidence,
-                    "last_estimate": last.estimate if last else None,
-                    "last_interval": [last.low, last.high] if last else None,
-                },
-            )  # fmt: skip
-        )
-    return out
 
 
 def _summarise(
@@ -92,9 +51,11 @@ def gate(
         raise ConfigError(f"--format must be table or json. Got {output_format!r} instead.")
     pol = read_policy(policy)
     summaries = _summarise(
-        candidate, reference=baseline, columns=parse_col_options(col),
+        candidate,
+        reference=baseline,
+        columns=parse_col_options(col),
         segments=pol.segment_columns,
-    )  # fmt: skip
+    )
     result: GateResult = evaluate_gate(
         summaries, pol, policy_source=str(policy), baseline=baseline, seed=seed
     )
@@ -131,34 +92,56 @@ def evaluate(
     if more:
         versions = {}
         for path in [log, *more]:
-            s = summaries if path == log else _summarise(
-                path, reference=None, columns=columns, segments=sorted(segs))  # fmt: skip
+            s = (
+                summaries
+                if path == log
+                else _summarise(path, reference=None, columns=columns, segments=sorted(segs))
+            )
             versions[Path(path.rstrip("/")).stem] = (s, ("", ""))
     ev = evaluate_costs(summaries, costs, segment=segment, versions=versions, seed=seed)
     t = Table(title=f"Costs (FP {costs.fp:g}, FN {costs.fn:g}, TP value {costs.tp:g})")
-    for c in ("segment", "n", "precision", "recall", "F1", "cost/1000 now", "optimal thr",
-              "cost/1000 optimal", "saving/1000"):  # fmt: skip
+    for c in (
+        "segment",
+        "n",
+        "precision",
+        "recall",
+        "F1",
+        "cost/1000 now",
+        "optimal thr",
+        "cost/1000 optimal",
+        "saving/1000",
+    ):
         t.add_column(c)
-    for s in ev.segments:
+    for sc in ev.segments:
         t.add_row(
-            "all" if not s.segment else f"{s.segment}={s.segment_value}", str(s.n_labelled),
-            f"{s.precision.value or 0:.3f}", f"{s.recall.value or 0:.3f}",
-            f"{s.f1.value or 0:.3f}",
-            f"{s.cost_now_per_1000.value or 0:.1f} [{s.cost_now_per_1000.low or 0:.1f}, "
-            f"{s.cost_now_per_1000.high or 0:.1f}]",
-            f"{s.optimal_threshold.value:.3f} [{s.optimal_threshold.low or 0:.3f}, "
-            f"{s.optimal_threshold.high or 0:.3f}]",
-            f"{s.cost_optimal_per_1000 or 0:.1f}", f"{s.saving_per_1000 or 0:.1f}",
-        )  # fmt: skip
+            "all" if not sc.segment else f"{sc.segment}={sc.segment_value}",
+            str(sc.n_labelled),
+            f"{sc.precision.value or 0:.3f}",
+            f"{sc.recall.value or 0:.3f}",
+            f"{sc.f1.value or 0:.3f}",
+            f"{sc.cost_now_per_1000.value or 0:.1f} [{sc.cost_now_per_1000.low or 0:.1f}, "
+            f"{sc.cost_now_per_1000.high or 0:.1f}]",
+            f"{sc.optimal_threshold.value:.3f} [{sc.optimal_threshold.low or 0:.3f}, "
+            f"{sc.optimal_threshold.high or 0:.3f}]",
+            f"{sc.cost_optimal_per_1000 or 0:.1f}",
+            f"{sc.saving_per_1000 or 0:.1f}",
+        )
     console.print(t)
     if ev.versions:
         v = Table(title="Latency vs quality")
         for c in ("version", "p99 ms", "ROC-AUC", "cost/1000", "dominated"):
             v.add_column(c)
         for p in ev.versions:
-            dom = ", ".join(k for k, f in (("AUC", p.dominated_auc), ("cost", p.dominated_cost)) if f)
-            v.add_row(p.version, f"{p.p99_ms.value or 0:.1f}", f"{p.roc_auc.value or 0:.3f}",
-                      f"{(p.cost_per_1000.value or 0) if p.cost_per_1000 else 0:.1f}", dom or "no")
+            dom = ", ".join(
+                k for k, f in (("AUC", p.dominated_auc), ("cost", p.dominated_cost)) if f
+            )
+            v.add_row(
+                p.version,
+                f"{p.p99_ms.value or 0:.1f}",
+                f"{p.roc_auc.value or 0:.3f}",
+                f"{(p.cost_per_1000.value or 0) if p.cost_per_1000 else 0:.1f}",
+                dom or "no",
+            )
         console.print(v)
     if out is not None:
         paths = write_costs_reports(ev, out)

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "inspect",
     "simulate",
     "check",
+    "gate",
     "demo",
     "data",
     "lineage",
