@@ -5,7 +5,8 @@ The public API is re-exported here; everything else is private.
 
 from __future__ import annotations
 
-from modelward._api import check, save_check, summarise
+from modelward._api import check, read_policy, save_check, summarise
+from modelward._diff_api import diff
 from modelward._exceptions import (
     ConfigError,
     LogError,
@@ -46,8 +47,10 @@ __all__ = [
     "__version__",
     "check",
     "describe",
+    "diff",
     "inject",
     "read_log",
+    "read_policy",
     "save_check",
     "simulate",
     "summarise",
