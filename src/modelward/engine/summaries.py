@@ -320,22 +320,62 @@ class Summaries:
         """
         tables = {}
         for name, tab in self.tables.items():
-            mask = pa.array(np.ones(tab.num_rows, dtype=bool))
-            if window is not None:
-                mask = pc.and_(mask, pc.equal(tab["window"], window))
-            if segment is not None and name != "sample":
-                col, val = (segment, None) if isinstance(segment, str) else segment
-                mask = pc.and_(mask, pc.equal(tab["segment"], col))
+            part = tab
+            seg = segment if name != "sample" else None
+            if seg is not None and not isinstance(seg, str) and window is not None:
+                # the common (window, segment, value) slice comes from a one-off index
+                part = self._partition(name).get((window, seg[0], seg[1]), tab.slice(0, 0))
+                win, seg = None, None
+            else:
+                win = window
+            mask = None
+            if win is not None:
+                mask = pc.equal(part["window"], win)
+            if seg is not None:
+                col, val = (seg, None) if isinstance(seg, str) else seg
+                m = pc.equal(part["segment"], col)
                 if val is not None:
-                    mask = pc.and_(mask, pc.equal(tab["segment_value"], val))
+                    m = pc.and_(m, pc.equal(part["segment_value"], val))
+                mask = m if mask is None else pc.and_(mask, m)
             if buckets is not None:
                 start, end = buckets
                 if start is not None:
-                    mask = pc.and_(mask, pc.greater_equal(tab["bucket"], pa.scalar(start)))
+                    m = pc.greater_equal(part["bucket"], pa.scalar(start))
+                    mask = m if mask is None else pc.and_(mask, m)
                 if end is not None:
-                    mask = pc.and_(mask, pc.less(tab["bucket"], pa.scalar(end)))
-            tables[name] = tab.filter(mask)
+                    m = pc.less(part["bucket"], pa.scalar(end))
+                    mask = m if mask is None else pc.and_(mask, m)
+            tables[name] = part if mask is None else part.filter(mask)
         return Summaries(meta=self.meta, tables=tables)
+
+    def _partition(self, name: str) -> dict[tuple[str, str, str], pa.Table]:
+        """Rows of table ``name`` split by (window, segment, segment_value), built once."""
+        cache: dict[str, dict[tuple[str, str, str], pa.Table]] = self.__dict__.setdefault(
+            "_partitions", {}
+        )
+        if name not in cache:
+            tab = self.tables[name]
+            keys = ["window", "segment", "segment_value"]
+            order = pc.sort_indices(tab, sort_keys=[(k, "ascending") for k in keys])
+            tab = tab.take(order)
+            parts: dict[tuple[str, str, str], pa.Table] = {}
+            if tab.num_rows:
+                cols = [
+                    np.asarray(tab[k].to_numpy(zero_copy_only=False), dtype=object) for k in keys
+                ]
+                change = np.flatnonzero(
+                    (cols[0][1:] != cols[0][:-1])
+                    | (cols[1][1:] != cols[1][:-1])
+                    | (cols[2][1:] != cols[2][:-1])
+                )
+                starts = np.concatenate([[0], change + 1])
+                ends = np.concatenate([change + 1, [tab.num_rows]])
+                for a, b in zip(starts, ends, strict=True):
+                    parts[(str(cols[0][a]), str(cols[1][a]), str(cols[2][a]))] = tab.slice(
+                        int(a), int(b - a)
+                    )
+            cache[name] = parts
+        return cache[name]
 
     def empty_like(self) -> Summaries:
         """Summaries with the same meta and no rows."""
