@@ -337,8 +337,15 @@ def _shared_bootstrap(
 
 
 def _shifted(value: float, offsets: tuple[float, float]) -> tuple[float, float]:
-    """``value`` plus bootstrap offsets, clipped to [0, 1] (where F1, AP and ECE live)."""
-    return max(value + offsets[0], 0.0), min(value + offsets[1], 1.0)
+    """``value`` plus bootstrap offsets, clipped to [0, 1] (where F1, AP and ECE live).
+
+    Resampling inflates a statistic that is biased upward (ECE is: every bin's
+    gap is an absolute value), so its percentile offsets can both be positive;
+    the interval is then extended to reach the estimate itself rather than
+    exclude it.
+    """
+    low, high = min(offsets[0], 0.0), max(offsets[1], 0.0)
+    return max(value + low, 0.0), min(value + high, 1.0)
 
 
 def _grid_mean(

@@ -31,6 +31,8 @@ _COMMAND_MODULES = (
     "check",
     "gate",
     "diff",
+    "forecast",
+    "serve",
     "demo",
     "data",
     "lineage",

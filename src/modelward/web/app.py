@@ -1,0 +1,204 @@
+"""The dashboard app: FastAPI over a run store, read-only, server-rendered.
+
+Security model
+--------------
+- The store path is fixed when the app is made; no request names a file.
+- Every route is ``GET`` (or ``HEAD``); other methods get 405. The app opens
+  the store read-only for each request.
+- With a ``token``, every request must carry it: ``Authorization: Bearer
+  TOKEN``, or ``?token=TOKEN`` once (the app then sets an HttpOnly,
+  SameSite=Strict cookie), compared in constant time; otherwise 401.
+- Errors render a short page; stack traces never reach the client.
+- Pages send a Content-Security-Policy allowing only same-origin resources
+  (Plotly is served from the installed package at ``/static/plotly.js``).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from fastapi.testclient import TestClient
+>>> from modelward.store import Store
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "store.duckdb"
+>>> Store(path).close()
+>>> client = TestClient(create_app(path))
+>>> client.get("/").status_code, client.post("/").status_code
+(200, 405)
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modelward._exceptions import StoreError
+from modelward.report.html import _plotly_js
+from modelward.store import Store
+from modelward.web import views
+from modelward.web.pages import e, page
+from modelward.web.views import NotFound, Source
+
+__all__ = ["TOKEN_COOKIE", "create_app"]
+
+TOKEN_COOKIE = "modelward_token"
+_log = logging.getLogger("modelward.web")
+_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@cache
+def _plotly_bytes() -> bytes:
+    return _plotly_js().encode("utf-8")
+
+
+def _error_page(status: int, message: str) -> HTMLResponse:
+    body = f"<p>{e(message)}</p><p><a href='/'>Back to the systems</a></p>"
+    return HTMLResponse(page(f"{status}", body, nav=[]), status_code=status, headers=_HEADERS)
+
+
+def _token_ok(request: Request, token: str) -> tuple[bool, bool]:
+    """(allowed, set the cookie) for a request under ``token``."""
+    given = [
+        request.headers.get("authorization", "").removeprefix("Bearer ").strip(),
+        request.cookies.get(TOKEN_COOKIE, ""),
+    ]
+    from_query = request.query_params.get("token", "")
+    want = token.encode()
+    if any(g and hmac.compare_digest(g.encode(), want) for g in given):
+        return True, False
+    if from_query and hmac.compare_digest(from_query.encode(), want):
+        return True, True
+    return False, False
+
+
+def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
+    """Make the dashboard app over the store at ``store_path``.
+
+    Parameters
+    ----------
+    store_path
+        The run store (a DuckDB file); it must exist.
+    token
+        When given, every request must carry it (see the module docstring).
+
+    Raises
+    ------
+    StoreError
+        If there is no store at ``store_path``.
+    """
+    path = Path(store_path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no store there (run `modelward check` first)")
+    if token is not None and not token.strip():
+        raise StoreError("the dashboard token must not be empty")
+    app = FastAPI(title="modelward", docs_url=None, redoc_url=None, openapi_url=None)
+    cache_: OrderedDict[str, Any] = OrderedDict()
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return _error_page(405, "The dashboard is read-only.")
+        set_cookie = False
+        if token is not None:
+            ok, set_cookie = _token_ok(request, token)
+            if not ok:
+                return _error_page(401, "A valid token is required.")
+        try:
+            response = await call_next(request)
+        except Exception:  # never show a stack trace; log it server-side
+            _log.exception("dashboard error on %s", request.url.path)
+            return _error_page(500, "Internal error; see the server log.")
+        for k, v in _HEADERS.items():
+            response.headers.setdefault(k, v)
+        if set_cookie and token is not None:
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error_page(exc.status_code, "Not found." if exc.status_code == 404 else "Error.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error_page(404, f"Not found: {exc}")
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        _log.warning("store error: %s", exc)
+        return _error_page(503, "The store cannot be read right now (is a check writing it?).")
+
+    @app.exception_handler(Exception)
+    async def any_error(request: Request, exc: Exception) -> Response:
+        _log.error("dashboard error on %s", request.url.path, exc_info=exc)
+        return _error_page(500, "Internal error; see the server log.")
+
+    def render(build: Callable[[Source], tuple[str, str]], nav: list[tuple[str, str]],
+               here: str = "") -> HTMLResponse:  # fmt: skip
+        with Store(path, read_only=True) as store:
+            title, body = build(Source(store, cache_))
+        return HTMLResponse(page(title, body, nav=nav, here=here))
+
+    @app.get("/static/plotly.js")
+    def plotly_js() -> Response:
+        return Response(
+            _plotly_bytes(),
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/healthz")
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> HTMLResponse:
+        return render(views.home, [("Lineage", "/lineage")])
+
+    @app.get("/systems/{system}", response_class=HTMLResponse)
+    def overview(system: str) -> HTMLResponse:
+        return render(lambda s: views.overview(s, system), views.system_nav(system), "Overview")
+
+    @app.get("/systems/{system}/features/{feature}", response_class=HTMLResponse)
+    def feature(system: str, feature: str) -> HTMLResponse:
+        return render(lambda s: views.feature(s, system, feature), views.system_nav(system))
+
+    @app.get("/systems/{system}/costs", response_class=HTMLResponse)
+    def costs(system: str) -> HTMLResponse:
+        return render(lambda s: views.costs(s, system), views.system_nav(system), "Costs")
+
+    @app.get("/systems/{system}/incidents", response_class=HTMLResponse)
+    def incidents(system: str) -> HTMLResponse:
+        return render(lambda s: views.incidents(s, system), views.system_nav(system), "Incidents")
+
+    @app.get("/systems/{system}/calendar", response_class=HTMLResponse)
+    def calendar(system: str) -> HTMLResponse:
+        return render(lambda s: views.calendar(s, system), views.system_nav(system), "Calendar")
+
+    @app.get("/systems/{system}/runs", response_class=HTMLResponse)
+    def runs(system: str, a: str | None = None, b: str | None = None) -> HTMLResponse:
+        return render(lambda s: views.runs(s, system, a, b), views.system_nav(system), "Runs")
+
+    @app.get("/lineage", response_class=HTMLResponse)
+    def lineage(node: str | None = None) -> HTMLResponse:
+        return render(lambda s: views.lineage(s, node), [("Systems", "/")], "Lineage")
+
+    return app
