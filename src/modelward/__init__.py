@@ -19,6 +19,7 @@ from modelward._exceptions import (
     SimulationError,
     StoreError,
 )
+from modelward._triage_api import triage
 from modelward.analyses.results import CheckResult
 from modelward.engine import Summaries
 from modelward.io import PredictionLog, describe, read_log
@@ -54,4 +55,5 @@ __all__ = [
     "save_check",
     "simulate",
     "summarise",
+    "triage",
 ]

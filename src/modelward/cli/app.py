@@ -30,6 +30,7 @@ _COMMAND_MODULES = (
     "simulate",
     "check",
     "gate",
+    "triage",
     "diff",
     "forecast",
     "serve",

@@ -83,7 +83,7 @@ def data_gap(ctx: Context) -> list[Candidate]:
             g, df, _ = g_homogeneity(n[ctx.days.ref][:, others].sum(0), n[post][:, others].sum(0))
             z_others = max(0.0, g_to_z(g, df)) if df > 0 else 0.0
             vol_ratio = float(tot[post].mean() / max(tot[ctx.days.ref].mean(), 1e-9))
-            strength = -z - z_others
+            strength = -z - 3.0 * max(0.0, z_others - 2.0)
             ev = (
                 f"{col}={v} fell from {_pct(p0)} to {_pct(p1)} of traffic "
                 f"(-{_pct(drop)} of its rows, z={-z:.1f}) from {ctx.days.iso(on.index)[:10]}, "
@@ -376,7 +376,8 @@ def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray
     n = ctx.vol("n", segment=segment, value=value)
     lab = ctx.vol("n_labelled", segment=segment, value=value)
     pos = ctx.vol("label_sum", segment=segment, value=value)
-    ssum = ctx.vol("score_sum", segment=segment, value=value)
+    pi = ctx.positive_weight() if segment == "" else None
+    ssum = n * pi if pi is not None else ctx.vol("score_sum", segment=segment, value=value)
     if ssum.sum() <= 0:  # no score: one class
         ssum = np.zeros_like(n)
     width_s = ctx.days.width / np.timedelta64(1, "s")
@@ -393,6 +394,49 @@ def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray
         f = np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1)
         expected += weight * coverage * f
     return lab, expected
+
+
+def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, FloatArray]:
+    """z that labels of each class arrived slower than the reference's lags cut at the same age.
+
+    For each bucket from ``onset`` and each class, the reference lag distribution
+    is truncated at the bucket's age; the share of arrived labels above its
+    median is compared with the truncated reference's share (binomial).
+    """
+    a = ctx.summaries.meta.latency_accuracy
+    gamma = (1 + a) / (1 - a)
+    ages = (ctx.as_of - ctx.days.starts - ctx.days.width / 2) / np.timedelta64(1, "s")
+    obs = exp = var = 0.0
+    d_obs, d_exp = np.zeros(ctx.days.n), np.zeros(ctx.days.n)
+    for cls in (0, 1):
+        lag = ctx.table("label_lag", label=cls)
+        if lag.num_rows == 0:
+            continue
+        bins = np.unique(column(lag, "bin")).astype(np.int64)
+        hist = cube(lag, ctx.days, "count", [("bin", bins.tolist())])
+        vals = np.where(bins == -32768, 0.0, 2 * gamma ** bins.astype(np.float64) / (gamma + 1))
+        ref = hist[ctx.days.ref].sum(axis=0)
+        for d in range(ctx.days.n):
+            if hist[d].sum() < 1:
+                continue
+            ok = vals <= ages[d]
+            r = np.where(ok, ref, 0.0)
+            if r.sum() <= 0:
+                continue
+            cum = np.cumsum(r) / r.sum()
+            k = int(np.searchsorted(cum, 0.5))
+            p_above = float(1 - cum[k])
+            n_d = float(hist[d][ok].sum())
+            above = float(hist[d][ok][k + 1 :].sum()) if ok.any() else 0.0
+            d_obs[d] += above
+            d_exp[d] += n_d * p_above
+            if d >= onset and not ctx.days.ref[d]:
+                obs += above
+                exp += n_d * p_above
+                var += n_d * p_above * (1 - p_above)
+    if var <= 0:
+        return 0.0, 0.0, d_obs, d_exp
+    return (obs - exp) / math.sqrt(var), obs / max(exp, 1e-9) - 1, d_obs, d_exp
 
 
 def label_delay(ctx: Context) -> list[Candidate]:
@@ -419,6 +463,13 @@ def label_delay(ctx: Context) -> list[Candidate]:
     drop, z, on, o, e = deficit("", "")
     if on is None or drop < MIN_DEFICIT:
         return []
+    z_lag, slower, d_obs, d_exp = _lag_shift(ctx, on.index)
+    if z_lag > 6:  # the lag shift dates the onset better than coverage, which old buckets hide
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.where(d_exp > 0, d_obs / d_exp, np.nan)
+        lag_on = change_onset(x, d_exp, start=ctx.start)
+        if lag_on is not None and lag_on.index < on.index:
+            on = lag_on
     segment = None
     for col in ctx.summaries.meta.segments:
         res = {v: deficit(col, v) for v in ctx.segment_values(col)}
@@ -430,7 +481,9 @@ def label_delay(ctx: Context) -> list[Candidate]:
     ev = (
         f"{o:.0f} labels arrived for predictions from {ctx.days.iso(on.index)[:10]} on, "
         f"where the reference's coverage and lag distribution (by class) predict {e:.0f} "
-        f"at the same age: -{_pct(drop)} (Poisson z={z:.1f})"
+        f"at the same age: -{_pct(drop)}; within each class the labels that did arrive "
+        f"took longer than the reference's lags cut at the same age "
+        f"({_pct(slower)} beyond the reference's conditional median, z={z_lag:.1f})"
     )
     return [
         _at(

@@ -28,13 +28,15 @@ from modelward.analyses.triage.evidence import Candidate, FloatArray, g_homogene
 from modelward.analyses.triage.onset import ChangeOnset, change_onset
 from modelward.analyses.triage.signals import column, cube
 
-__all__ = ["FeatureCube", "label_causes", "feature_cubes", "x_causes"]
+__all__ = ["FeatureCube", "feature_cubes", "label_causes", "x_causes"]
 
 #: Coarse score bins (reference quantiles) used for P(score) and calibration.
 SCORE_BINS = 20
 #: Smallest debiased KL (nats) reported as drift.
 MIN_KL = 0.002
 _EPS = 1e-9
+#: Boundary of KL(P(x|y)) / KL(P(x)) between a prior shift (below) and a covariate drift (above).
+RHO = 0.6
 
 
 @dataclass
@@ -160,9 +162,11 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
             key=lambda s: -s.kl_marg,
         )[:3]
         # against a covariate drift: the class-conditional distributions did not move
-        gap = (top.kl_marg - top.kl_cond) / max(top.kl_cond_se, 1e-12)
-        against = max(0.0, gap - 2.0) if math.isfinite(top.kl_cond_se) else 0.0
-        z = top.z_marg - against
+        # a prior shift leaves P(x | y) where it was; a covariate drift moves it about as much
+        if math.isfinite(top.kl_cond_se):
+            z = min(top.z_marg, (top.kl_cond - RHO * top.kl_marg) / max(top.kl_cond_se, 1e-12))
+        else:
+            z = top.z_marg
         ev = (
             f"P(x) moved: {top.name} KL={top.kl_marg:.3f} nats (G-test z={top.z_marg:.1f})"
             + "".join(f", {s.name} KL={s.kl_marg:.3f}" for s in feats[1:])
@@ -184,7 +188,7 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
     if sc is not None:
         s = _drift(ctx, sc)
         if s.kl_marg >= MIN_KL:
-            gap = (s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
+            gap = (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
             ref = ctx.days.ref
             post = np.arange(ctx.days.n) >= (s.onset.index if s.onset else ctx.start)
             pi0 = _mixture_weight(sc, ref, ref)
@@ -208,6 +212,19 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
                 c.onset, c.onset_low, c.onset_high = s.onset.index, s.onset.low, s.onset.high
             out.append(c)
     return out, stats
+
+
+def daily_positive_weight(ctx: Context) -> FloatArray | None:
+    """Per bucket, the EM weight of the positive class in P(score) (None without scores)."""
+    sc = _score_cube(ctx)
+    if sc is None or sc.lab[ctx.days.ref].sum() <= 0:
+        return None
+    out = np.zeros(ctx.days.n)
+    for d in range(ctx.days.n):
+        rows = np.zeros(ctx.days.n, dtype=bool)
+        rows[d] = True
+        out[d] = _mixture_weight(sc, ctx.days.ref, rows)
+    return out
 
 
 def _mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
@@ -281,7 +298,7 @@ def _fit_labels(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> LabelFit 
     d0 = _dev(o, n, r)
     lr = _logit(r)
     fs = minimize_scalar(lambda c: _dev(o, n, _sig(lr + c)), bounds=(-6, 6), method="bounded")
-    fn = minimize_scalar(lambda e: _dev(o, n, e + (1 - 2 * e) * r), bounds=(0, 0.5), method="bounded")
+    fn = minimize_scalar(lambda e: _dev(o, n, e + (1 - 2 * e) * r), bounds=(0, 1), method="bounded")
     best_region, best_bins, best_delta = 0.0, [], 0.0
     k = o.size
     if fc.ordered:
@@ -353,9 +370,12 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     on = _label_onset(ctx, base, None)
     post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
     bf2 = _fit_labels(base, ref, post) or bf
+    # on the same bins: flips must beat a uniform shift (score bins) and a region (feature bins)
+    z_noise = min(_signed_sqrt(bf2.noise), _signed_sqrt(bf2.noise - bf2.shift))
     region_best = max((f.region for f in fits.values() if f is not None), default=0.0)
-    noise_margin = bf2.noise - max(bf2.shift, region_best if region_best > bf2.noise else 0.0)
-    z_noise = min(_signed_sqrt(bf2.noise), _signed_sqrt(noise_margin))
+    for f in fits.values():
+        if f is not None and f.name != base.name:
+            z_noise = min(z_noise, _signed_sqrt(f.noise - f.region) + _signed_sqrt(bf2.noise) / 2)
     if bf2.noise_e > 0.001:
         c = Candidate(
             "label_noise",

@@ -57,6 +57,18 @@ class Context:
             )
         return self._cache[key]
 
+    def positive_weight(self) -> FloatArray | None:
+        """Per bucket, the positive-class weight of P(score) (cached; None without scores)."""
+        key = ("pi",)
+        if key not in self._cache:
+            from modelward.analyses.triage.causes_xy import daily_positive_weight
+
+            pi = daily_positive_weight(self)
+            if pi is None:
+                return None
+            self._cache[key] = pi
+        return self._cache[key]
+
     def segment_values(self, segment: str) -> list[str]:
         """Values of a segment column seen in the ``volume`` table."""
         vals = column(self.table("volume", segment=segment, value=None), "segment_value")

@@ -60,7 +60,8 @@ def confidence_from_z(z: float) -> float:
     """Map a strength to (0, 1): 0.5 at :data:`Z_HALF`, a logistic in z."""
     if not math.isfinite(z):
         return 0.0
-    return float(1.0 / (1.0 + math.exp(-(z - Z_HALF) / Z_SCALE)))
+    t = max(-50.0, min(50.0, (z - Z_HALF) / Z_SCALE))
+    return float(1.0 / (1.0 + math.exp(-t)))
 
 
 def g_to_z(g: float, df: float) -> float:

@@ -1,0 +1,185 @@
+"""Rank the causes of a degradation from summaries: score, explain away, localise, correlate.
+
+1. Every scorer proposes candidates with a strength ``z`` from count tests.
+2. Explaining away: representation breaks (schema change) are removed from the
+   features before P(x) drift is measured; a segment's collapse (data gap) is
+   checked against the drift inside the other segments, so a composition change
+   is not taken for a covariate drift.
+3. Events close to an onset are attached; a matching kind (a labeling-policy
+   change for a concept drift, a data-source change for a schema change) adds
+   a little strength, a deploy explains nothing on its own.
+4. Confidence is a logistic in ``z`` (:func:`confidence_from_z`); findings
+   below 0.5 are listed as ruled out with their evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from modelward.analyses.triage.causes_system import (
+    data_gap,
+    label_delay,
+    latency_regression,
+    schema_change,
+)
+from modelward.analyses.triage.causes_xy import feature_cubes, label_causes, x_causes
+from modelward.analyses.triage.context import Context
+from modelward.analyses.triage.evidence import Candidate, confidence_from_z
+from modelward.analyses.triage.results import CAUSES, Finding, RuledOut, TriageEvent, TriageResult
+from modelward.engine.summaries import Summaries
+from modelward.io.events import normalise_events, parse_event_time
+
+__all__ = ["EVENT_SUPPORT", "run_triage"]
+
+#: Event kinds that make a cause more plausible when they coincide with its onset.
+EVENT_SUPPORT: dict[str, tuple[str, ...]] = {
+    "concept_drift": ("labeling_policy_change", "policy"),
+    "label_noise": ("labeling_policy_change", "label"),
+    "schema_change": ("data_source_change", "schema", "pipeline"),
+    "data_gap": ("data_source_change", "outage"),
+    "latency_regression": ("deploy", "config_change", "infra"),
+}
+_NO_SIGNAL = {
+    "covariate_drift": "no feature's distribution moved beyond sampling noise",
+    "prior_shift": "the score distribution did not move as a new class mix",
+    "concept_drift": "P(y | feature bin) on labelled rows kept the reference calibration",
+    "label_noise": "no rise of errors on confidently scored labelled rows",
+    "schema_change": "no null flood, out-of-range values, unseen categories or swapped columns",
+    "data_gap": "every segment kept its share of the volume",
+    "label_delay": "labels arrived as the reference's lag distribution predicts",
+    "latency_regression": "daily latency quantiles stayed within the reference's spread",
+}
+
+
+def _events_near(
+    events: Sequence[Mapping[str, str]], ctx: Context, cand: Candidate
+) -> list[dict[str, str]]:
+    if cand.onset is None:
+        return []
+    lo = ctx.days.starts[max(cand.onset_low or cand.onset, 0)] - ctx.days.width
+    hi = ctx.days.starts[min(cand.onset_high or cand.onset, ctx.days.n - 1)] + ctx.days.width
+    out = []
+    for e in events:
+        t = np.datetime64(parse_event_time(e["timestamp"]).replace(tzinfo=None), "us")
+        if lo <= t < hi:
+            out.append(dict(e))
+    return out
+
+
+def _finding(ctx: Context, c: Candidate, events: list[dict[str, str]]) -> Finding:
+    onset = ctx.days.iso(c.onset) if c.onset is not None else None
+    interval = None
+    if c.onset_low is not None and c.onset_high is not None:
+        interval = (ctx.days.iso(c.onset_low), ctx.days.iso(c.onset_high))
+    text = c.evidence
+    if events:
+        text += "; at the onset: " + "; ".join(
+            f"{e['kind']} {e['timestamp']} ({e['description']})" for e in events
+        )
+    return Finding(
+        cause=c.cause,  # type: ignore[arg-type]
+        confidence=confidence_from_z(c.z),
+        onset=onset,
+        onset_interval=interval,
+        segment=c.segment,
+        features=c.features,
+        evidence=text,
+        events=[TriageEvent(**e) for e in events],
+        strength=c.z,
+        series=c.series,
+    )
+
+
+def _best(cands: list[Candidate], cause: str) -> Candidate | None:
+    mine = [c for c in cands if c.cause == cause]
+    return max(mine, key=lambda c: c.z) if mine else None
+
+
+def run_triage(
+    summaries: Summaries,
+    *,
+    events: Sequence[Mapping[str, str]] | None = None,
+    as_of: datetime | None = None,
+    min_confidence: float = 0.5,
+) -> TriageResult:
+    """Rank the causes of a degradation from one set of summaries.
+
+    Parameters
+    ----------
+    summaries
+        Summaries of the log with a reference window.
+    events
+        Events (``timestamp``, ``kind``, ``description``) to correlate with onsets.
+    as_of
+        When labels were last collected (default: the end of the last bucket).
+    min_confidence
+        Findings below this confidence are listed as ruled out.
+    """
+    evs = normalise_events(events or [], source="events")
+    ctx = Context.build(
+        summaries, None if as_of is None else np.datetime64(as_of.replace(tzinfo=None), "us")
+    )
+    cands: list[Candidate] = []
+    if ctx.days.n_ref == 0 or ctx.days.n == ctx.days.n_ref:
+        return TriageResult(ruled_out=[], reference_end=summaries.meta.reference_end)
+    cands += schema_change(ctx)
+    cands += data_gap(ctx)
+    cands += latency_regression(ctx)
+    cands += label_delay(ctx)
+    broken = {f for c in cands if c.cause == "schema_change" and c.z >= 6 for f in c.features}
+    cubes = [fc for fc in feature_cubes(ctx) if fc.name not in broken]
+    xc, _ = x_causes(ctx, cubes)
+    gap = _best(cands, "data_gap")
+    cov = _best(xc, "covariate_drift")
+    if gap is not None and gap.z >= 6 and cov is not None and gap.segment:
+        ((col, val),) = gap.segment.items()
+        others = [v for v in ctx.segment_values(col) if v != val]
+        if others:
+            big = max(others, key=lambda v: ctx.vol("n", segment=col, value=v).sum())
+            inner = feature_cubes(ctx, segment=col, value=big)
+            inner_cov = _best(
+                x_causes(ctx, [f for f in inner if f.name not in broken])[0], "covariate_drift"
+            )
+            cov.z = min(cov.z, inner_cov.z if inner_cov else 0.0)
+            cov.evidence += f"; inside {col}={big} the drift is z={cov.z:.1f}"
+    if broken:
+        for c in xc:
+            if c.cause == "prior_shift":
+                c.z = min(c.z, 0.0)
+                c.evidence += "; the score moved because inputs broke"
+    cands += xc
+    cands += label_causes(ctx, cubes)
+    findings: list[Finding] = []
+    ruled: list[RuledOut] = []
+    for cause in CAUSES:
+        c = _best(cands, cause)
+        if c is None:
+            ruled.append(RuledOut(cause=cause, evidence=_NO_SIGNAL[cause]))  # type: ignore[arg-type]
+            continue
+        near = _events_near(evs, ctx, c)
+        kinds = EVENT_SUPPORT.get(cause, ())
+        if any(any(k in (e["kind"] + " " + e["description"]).lower() for k in kinds) for e in near):
+            c.z += 1.0
+        f = _finding(ctx, c, near)
+        if f.confidence >= min_confidence:
+            findings.append(f)
+        else:
+            ruled.append(
+                RuledOut(
+                    cause=cause,  # type: ignore[arg-type]
+                    evidence=c.evidence,
+                    confidence=f.confidence,
+                )
+            )
+    findings.sort(key=lambda f: -f.strength)
+    return TriageResult(
+        findings=findings,
+        ruled_out=ruled,
+        reference_end=summaries.meta.reference_end,
+        as_of=str(ctx.as_of.astype("datetime64[s]")) + "Z",
+        days=[ctx.days.iso(i) for i in range(ctx.days.n)],
+        events=[TriageEvent(**e) for e in evs],
+    )
