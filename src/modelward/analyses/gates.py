@@ -372,9 +372,11 @@ def _row(
         seed=seed,
     )
     n = est.n
+    # volume is the count itself: a segment that collapses must fail, not be inconclusive
+    min_samples = 0 if c.metric == "volume" else c.min_samples
     if not c.relative:
         outcome, reason = decide(
-            kind, limit, est.value, est.low, est.high, n=n, min_samples=c.min_samples
+            kind, limit, est.value, est.low, est.high, n=n, min_samples=min_samples
         )
         return ConstraintRow(
             segment=segment[0],

@@ -34,6 +34,7 @@ _COMMAND_MODULES = (
     "diff",
     "forecast",
     "serve",
+    "drill",
     "demo",
     "data",
     "lineage",
