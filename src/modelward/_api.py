@@ -39,6 +39,9 @@ def _as_log(
 ) -> PredictionLog:
     if isinstance(source, PredictionLog):
         return source
+    if type(source).__module__.startswith("pyspark."):
+        # a Spark DataFrame stays in Spark: the spark engine reads it itself
+        return source  # type: ignore[no-any-return]
     return read_log(source, columns=columns, config=config, segments=segments)
 
 

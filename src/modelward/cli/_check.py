@@ -60,6 +60,9 @@ def check(
         [], "--segment", help="A segment column (repeatable; default: inferred)."
     ),
     bucket: str = typer.Option("day", "--bucket", help="Time bucket: hour, day or week."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (embedded, default) or spark (needs modelward[spark])."
+    ),
     col: list[str] = typer.Option([], "--col", help="Remap a column role, as role=name."),
     config: Path | None = typer.Option(None, "--config", help="A modelward.yaml file."),
     out: Path | None = typer.Option(
@@ -109,6 +112,7 @@ def check(
             columns=columns,
             config=config,
             bucket=bucket,
+            engine=engine,
             progress=lambda f: bar.update(task, completed=f),
         )
     result = run_check(summaries, alpha=alpha, seed=seed, policy=pol)
@@ -125,6 +129,7 @@ def check(
             "reference": reference,
             "segments": segment,
             "bucket": bucket,
+            "engine": engine,
             "columns": columns,
             "alpha": alpha,
             "seed": seed,

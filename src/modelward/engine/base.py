@@ -19,7 +19,7 @@ from modelward.io.log import PredictionLog
 __all__ = ["ENGINES", "Engine", "get_engine"]
 
 #: Names of the available engines.
-ENGINES: tuple[str, ...] = ("duckdb",)
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
 class Engine(Protocol):
@@ -60,4 +60,12 @@ def get_engine(name: str = "duckdb") -> Engine:
         from modelward.engine.duckdb_engine import DuckDBEngine
 
         return DuckDBEngine()
+    if name == "spark":
+        try:
+            from modelward.engine.spark_engine import SparkEngine
+        except ImportError as exc:
+            raise ConfigError(
+                "The spark engine needs PySpark: pip install 'modelward[spark]'."
+            ) from exc
+        return SparkEngine()
     raise ConfigError(f"Unknown engine {name!r}. Engines: {', '.join(ENGINES)}.")
