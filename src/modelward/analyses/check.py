@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pyarrow.compute as pc
 
 from modelward.analyses.drift import analyse_drift
+from modelward.analyses.estimate import estimate_performance
 from modelward.analyses.health import analyse_health
 from modelward.analyses.latency import analyse_latency
 from modelward.analyses.performance import analyse_performance
@@ -60,6 +61,7 @@ def run_check(
     drift = analyse_drift(summaries, alpha=alpha, seed=seed)
     performance = analyse_performance(summaries, confidence=confidence, seed=seed)
     latency = analyse_latency(summaries)
+    estimate = estimate_performance(summaries, confidence=confidence, seed=seed)
     triggers = evaluate_triggers(summaries, policy, seed=seed) if policy is not None else []
     meta = summaries.meta
     volume = summaries.table("volume")
@@ -90,6 +92,7 @@ def run_check(
         performance=performance,
         latency=latency,
         triggers=triggers,
+        estimate=estimate,
     )
 
 

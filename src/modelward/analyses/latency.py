@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelward._exceptions import ConfigError
-from modelward.analyses.performance import group_index
+from modelward.analyses._cubes import group_index
 from modelward.analyses.results import LatencyPoint, LatencyResult
 from modelward.engine.summaries import Summaries
 from modelward.stats import quantiles_from_log_bins, wilson_interval

@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 from modelward._exceptions import ConfigError, ModelwardWarning
 from modelward.analyses._frame import FloatArray, Frame, to_datetime

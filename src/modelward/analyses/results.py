@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelward.analyses.estimate import EstimateResult
 from modelward.analyses.triggers import TriggerState
 
 __all__ = [
@@ -316,3 +317,4 @@ class CheckResult(_Model):
     performance: PerformanceResult | None
     latency: LatencyResult | None
     triggers: list[TriggerState] = Field(default_factory=list)  # rollback triggers, firing first
+    estimate: EstimateResult | None = None  # performance estimated from scores (CBPE)

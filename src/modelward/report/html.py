@@ -61,6 +61,7 @@ from modelward.report._format import (
     segment_label,
     top_drift,
 )
+from modelward.report.estimate import estimate_figure
 
 __all__ = ["SECTIONS", "render_html", "write_html"]
 
@@ -76,6 +77,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("roc-pr", "ROC and precision-recall"),
     ("calibration", "Calibration"),
     ("performance", "Performance over time"),
+    ("estimate", "Estimated performance (no labels needed)"),
+    ("triggers", "Rollback triggers"),
     ("latency", "Latency"),
     ("labels", "Label coverage and lag"),
     ("health", "Health issues"),
@@ -298,6 +301,34 @@ def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
         out["performance"] = _perf_table(perf) + page.figure(
             plots.performance_figure(perf), "No per-bucket performance."
         )
+    est = result.estimate
+    if est is None:
+        out["estimate"] = '<p class="note">Not computed: needs a score and reference labels.</p>'
+    else:
+        out["estimate"] = f'<p class="note">{_e(est.assumption)}</p>' + page.figure(
+            estimate_figure(est), "No per-bucket estimate."
+        )
+    if result.triggers:
+        rows = [
+            [
+                f'<span class="sev sev-{"critical" if t.status == "firing" else "ok"}">'
+                f"{t.status}</span>",
+                _e(t.constraint),
+                _e(segment_label(t.segment, t.segment_value)),
+                _e(t.metric),
+                f"{_e(t.limit_kind)} {fmt_num(t.limit)}",
+                fmt_time(t.since) if t.since else "",
+                str(t.consecutive_failures),
+            ]
+            for t in result.triggers
+        ]
+        out["triggers"] = _table(
+            ["status", "constraint", "segment", "metric", "limit", "since", "failing in a row"],
+            rows,
+            numeric=set(),
+        )
+    else:
+        out["triggers"] = '<p class="note">No policy was given (check --policy).</p>'
     if lat is None:
         out["latency"] = '<p class="note">Not computed: the log has no latency column.</p>'
     else:

@@ -72,7 +72,7 @@ def data_gap(ctx: Context) -> list[Candidate]:
         n = np.stack([ctx.vol("n", segment=col, value=v) for v in vals], axis=1)
         tot = n.sum(axis=1)
         for j, v in enumerate(vals):
-            on, p0, p1, n_post, z = proportion_change(n[:, j], tot, ctx)
+            on, p0, p1, _, z = proportion_change(n[:, j], tot, ctx)
             if not (p0 > 0) or on is None:
                 continue
             drop = 1.0 - p1 / p0
@@ -116,7 +116,7 @@ def _malformed_numeric(ctx: Context, feature: str) -> tuple[FloatArray, FloatArr
     bins = ctx.table("numeric_bins", feature=feature)
     last = len(edges)
     oor = (
-        cube(bins, ctx.days, "count", [("bin", [0, last + 1])]).sum(axis=1) if edges else 0 * nulls
+        cube(bins, ctx.days, "count", [("bin", [0, last])]).sum(axis=1) if edges else 0 * nulls
     )
     binned = cube(bins, ctx.days, "count")
     total = np.maximum(count, binned) + nulls
@@ -160,7 +160,7 @@ def schema_change(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     for f in ctx.features("numeric"):
         bad, total, nulls = _malformed_numeric(ctx, f)
-        on, p0, p1, n_post, z = proportion_change(bad, total, ctx)
+        on, p0, p1, _, z = proportion_change(bad, total, ctx)
         if on is None or not p1 - p0 >= MIN_MALFORMED:
             continue
         post = np.arange(ctx.days.n) >= on.index
@@ -188,7 +188,7 @@ def schema_change(ctx: Context) -> list[Candidate]:
         cat = ctx.table("categorical", feature=f)
         total = cube(cat, ctx.days, "count")
         bad = cube(cat, ctx.days, "count", [("category", ["__unseen__", "__null__"])])
-        on, p0, p1, n_post, z = proportion_change(bad.sum(axis=1), total, ctx)
+        on, p0, p1, _, z = proportion_change(bad.sum(axis=1), total, ctx)
         if on is None or not p1 - p0 >= MIN_MALFORMED:
             continue
         post = np.arange(ctx.days.n) >= on.index
@@ -258,8 +258,9 @@ def _swaps(ctx: Context) -> list[Candidate]:
             if min(fa1, fb1) <= MIN_MALFORMED or diff > 4:
                 continue
             z = min(za, zb) - max(0.0, diff - 2)
+            day = ctx.days.iso(on.index if on else ctx.start)[:10]
             ev = (
-                f"{a} and {b} look swapped from {ctx.days.iso(on.index if on else ctx.start)[:10]}: "
+                f"{a} and {b} look swapped from {day}: "
                 f"mean of {a} {ma:.4g} -> {ma1:.4g} and of {b} {mb:.4g} -> {mb1:.4g}, "
                 f"each moved {_pct(fa1)} / {_pct(fb1)} of the way to the other (z={z:.1f})"
             )
@@ -301,7 +302,7 @@ def _latency_shift(
     hist = cube(lat, ctx.days, "count", [("bin", bins.tolist())])
     a = ctx.summaries.meta.latency_accuracy
     lg = math.log((1 + a) / (1 - a))
-    best = (0.0, 0.0, None)
+    best: tuple[float, float, ChangeOnset | None] = (0.0, 0.0, None)
     ref = ctx.days.ref
     for q in (0.5, 0.9):
         x = _daily_log_quantile(hist, bins, q, lg)
@@ -337,7 +338,8 @@ def latency_regression(ctx: Context) -> list[Candidate]:
             break
     ev = (
         f"latency x{math.exp(shift):.2f} from {ctx.days.iso(on.index)[:10]} "
-        f"(daily log-quantile shift {shift:.3f}, z={z:.1f} against the reference's day-to-day spread)"
+        f"(daily log-quantile shift {shift:.3f}, z={z:.1f} against the reference's "
+        "day-to-day spread)"
         + (f", only in {next(iter(segment))}={next(iter(segment.values()))}" if segment else "")
     )
     return [

@@ -18,17 +18,38 @@ What changed and what did not, from the ``feature_label`` and ``score`` tables:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
 from modelward.analyses.triage.context import Context
-from modelward.analyses.triage.evidence import Candidate, FloatArray, g_homogeneity, g_to_z
+from modelward.analyses.triage.evidence import (
+    Z_HALF,
+    Candidate,
+    FloatArray,
+    g_homogeneity,
+    g_to_z,
+)
 from modelward.analyses.triage.onset import ChangeOnset, change_onset
 from modelward.analyses.triage.signals import column, cube
 
-__all__ = ["FeatureCube", "feature_cubes", "label_causes", "x_causes"]
+__all__ = [
+    "DriftStat",
+    "FeatureCube",
+    "drift_stat",
+    "feature_cubes",
+    "fit_labels",
+    "label_causes",
+    "label_side",
+    "minus",
+    "mixture_weight",
+    "prior_strength",
+    "score_cube",
+    "signed_sqrt",
+    "x_causes",
+]
 
 #: Coarse score bins (reference quantiles) used for P(score) and calibration.
 SCORE_BINS = 20
@@ -37,6 +58,8 @@ MIN_KL = 0.002
 _EPS = 1e-9
 #: Boundary of KL(P(x|y)) / KL(P(x)) between a prior shift (below) and a covariate drift (above).
 RHO = 0.6
+#: Mean-score change (z) in a concept drift's region above which a class mix change is suspected.
+MIX_Z = 3.0
 
 
 @dataclass
@@ -49,51 +72,113 @@ class FeatureCube:
     lab: FloatArray
     pos: FloatArray
     ssum: FloatArray
+    bins: list[int] = field(default_factory=list)
 
 
-def _score_cube(ctx: Context) -> FeatureCube | None:
-    sc = ctx.table("score")
-    if sc.num_rows == 0:
+def score_groups(ctx: Context) -> np.ndarray | None:
+    """Map of the fine score bins to about :data:`SCORE_BINS` reference-quantile groups."""
+    key = ("score_groups",)
+    if key not in ctx._cache:
+        sc = ctx.table("score")
+        if sc.num_rows == 0:
+            return None
+        nb = ctx.summaries.meta.score_bins
+        full = cube(sc, ctx.days, "count", [("score_bin", list(range(nb)))])
+        ref_all = full[ctx.days.ref].sum(axis=0)
+        cum = np.cumsum(ref_all) / max(ref_all.sum(), 1)
+        group = np.minimum((cum * SCORE_BINS).astype(np.int64), SCORE_BINS - 1)
+        ctx._cache[key] = np.maximum.accumulate(group).astype(np.float64)
+    return ctx._cache[key].astype(np.int64)
+
+
+def score_cube(ctx: Context, *, segment: str = "", value: str = "") -> FeatureCube | None:
+    """The score as a feature: daily counts over the global reference-quantile groups."""
+    key = ("score_cube", segment, value)
+    if key in ctx._fc:
+        return ctx._fc[key]  # type: ignore[no-any-return]
+    group = score_groups(ctx)
+    sc = ctx.table("score", segment=segment, value=value)
+    if group is None or sc.num_rows == 0:
         return None
     nb = ctx.summaries.meta.score_bins
     full = cube(sc, ctx.days, "count", [("score_bin", list(range(nb))), ("label", [-1, 0, 1])])
-    ref_all = full[ctx.days.ref].sum(axis=(0, 2))
-    cum = np.cumsum(ref_all) / max(ref_all.sum(), 1)
-    group = np.minimum((cum * SCORE_BINS).astype(np.int64), SCORE_BINS - 1)
-    group = np.maximum.accumulate(group)
     k = int(group.max()) + 1
     agg = np.zeros((ctx.days.n, k, 3))
-    for g in range(k):
-        agg[:, g, :] = full[:, group == g, :].sum(axis=1)
-    mid = (np.arange(nb) + 0.5) / nb
     ssum = np.zeros((ctx.days.n, k))
+    mid = (np.arange(nb) + 0.5) / nb
     for g in range(k):
         sel = group == g
+        agg[:, g, :] = full[:, sel, :].sum(axis=1)
         ssum[:, g] = (full[:, sel, 1:].sum(axis=2) * mid[sel]).sum(axis=1)
-    return FeatureCube(
-        "score", True, agg.sum(axis=2), agg[:, :, 1] + agg[:, :, 2], agg[:, :, 2], ssum
+    out = FeatureCube(
+        "score",
+        True,
+        agg.sum(axis=2),
+        agg[:, :, 1] + agg[:, :, 2],
+        agg[:, :, 2],
+        ssum,
+        list(range(k)),
     )
+    ctx._fc[key] = out
+    return out
 
 
-def feature_cubes(ctx: Context, *, segment: str = "", value: str = "") -> list[FeatureCube]:
-    """Cubes of every feature from ``feature_label`` (numeric and categorical)."""
+def _score_cube(ctx: Context) -> FeatureCube | None:
+    return score_cube(ctx)
+
+
+def feature_cubes(
+    ctx: Context,
+    *,
+    segment: str = "",
+    value: str = "",
+    names: Sequence[str] | None = None,
+    bins: dict[str, list[int]] | None = None,
+) -> list[FeatureCube]:
+    """Cubes of every feature (or of ``names``) from ``feature_label``.
+
+    ``bins`` fixes each feature's bin vocabulary (to align a segment's cube
+    with the global one); by default the bins present are used.
+    """
     fl = ctx.table("feature_label", segment=segment, value=value)
     out: list[FeatureCube] = []
     if fl.num_rows == 0:
         return out
     kinds = {f["name"]: f["kind"] for f in ctx.summaries.meta.features}
-    names = sorted({str(v) for v in column(fl, "feature")})
-    for f in names:
-        sub = fl.filter(np.asarray(column(fl, "feature") == f))
-        bins = sorted({int(b) for b in column(sub, "bin")})
-        keys = [("bin", bins), ("labelled", [False, True])]
+    feat_col = column(fl, "feature")
+    present = sorted({str(v) for v in feat_col})
+    for f in present if names is None else [n for n in names if n in present]:
+        sub = fl.filter(np.asarray(feat_col == f))
+        vocab = (bins or {}).get(f) or sorted({int(b) for b in column(sub, "bin")})
+        keys: list[tuple[str, Sequence[object]]] = [("bin", vocab), ("labelled", [False, True])]
         count = cube(sub, ctx.days, "count", keys)
         pos = cube(sub, ctx.days, "label_sum", keys)[:, :, 1]
         ssum = cube(sub, ctx.days, "score_sum", keys)[:, :, 1]
         out.append(
-            FeatureCube(f, kinds.get(f) == "numeric", count.sum(axis=2), count[:, :, 1], pos, ssum)
+            FeatureCube(
+                f,
+                kinds.get(f) == "numeric",
+                count.sum(axis=2),
+                count[:, :, 1],
+                pos,
+                ssum,
+                list(vocab),
+            )
         )
     return out
+
+
+def minus(a: FeatureCube, b: FeatureCube) -> FeatureCube:
+    """The cube of ``a``'s rows that are not in ``b`` (same bins): counts subtract."""
+    return FeatureCube(
+        a.name,
+        a.ordered,
+        np.clip(a.count - b.count, 0, None),
+        np.clip(a.lab - b.lab, 0, None),
+        np.clip(a.pos - b.pos, 0, None),
+        np.clip(a.ssum - b.ssum, 0, None),
+        a.bins,
+    )
 
 
 def _kl_excess(g: float, df: int, n_ref: float, n_cur: float) -> tuple[float, float]:
@@ -128,9 +213,11 @@ class DriftStat:
     z_cond: float
 
 
-def _drift(ctx: Context, fc: FeatureCube) -> DriftStat:
-    on = _projection_onset(ctx, fc.count)
-    post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
+def drift_stat(ctx: Context, fc: FeatureCube, post: np.ndarray | None = None) -> DriftStat:
+    """Marginal and class-conditional drift of one cube (onset found unless ``post`` given)."""
+    on = _projection_onset(ctx, fc.count) if post is None else None
+    if post is None:
+        post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
     ref = ctx.days.ref
     r, c = fc.count[ref].sum(0), fc.count[post].sum(0)
     g, df, _ = g_homogeneity(r, c)
@@ -153,7 +240,7 @@ def _drift(ctx: Context, fc: FeatureCube) -> DriftStat:
 def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], list[DriftStat]]:
     """Covariate drift (P(x) and P(x|y) moved) and prior shift (P(score) moved, P(score|y) not)."""
     out: list[Candidate] = []
-    stats = [_drift(ctx, fc) for fc in cubes]
+    stats = [drift_stat(ctx, fc) for fc in cubes]
     moved = [s for s in stats if s.kl_marg >= MIN_KL and s.z_marg > 0]
     if moved:
         top = max(moved, key=lambda s: s.kl_marg)
@@ -186,15 +273,13 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
         out.append(c)
     sc = _score_cube(ctx)
     if sc is not None:
-        s = _drift(ctx, sc)
+        s = drift_stat(ctx, sc)
         if s.kl_marg >= MIN_KL:
-            gap = (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
             ref = ctx.days.ref
             post = np.arange(ctx.days.n) >= (s.onset.index if s.onset else ctx.start)
-            pi0 = _mixture_weight(sc, ref, ref)
-            pi1 = _mixture_weight(sc, ref, post)
-            # a prior shift also leaves the feature drifts proportional to no single feature
-            z = min(s.z_marg, gap) if math.isfinite(gap) else 0.0
+            pi0 = mixture_weight(sc, ref, ref)
+            pi1 = mixture_weight(sc, ref, post)
+            z = prior_strength(s, label_side(sc, ref, post, pi1 - pi0))
             ev = (
                 f"the score distribution moved (KL={s.kl_marg:.3f}, z={s.z_marg:.1f}) as a new "
                 f"mix of the reference's class-conditional score distributions: positive "
@@ -214,6 +299,34 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
     return out, stats
 
 
+def label_side(sc: FeatureCube, ref: np.ndarray, post: np.ndarray, direction: float) -> float:
+    """z of a uniform log-odds shift of P(y | score) in the direction the class mix moved.
+
+    A prior shift moves P(y | score) by the log odds ratio of the base rates
+    in every score bin alike; a covariate drift leaves it where it was.
+    """
+    fit = fit_labels(sc, ref, post, regions=False)
+    if fit is None or fit.shift_c * direction <= 0:
+        return 0.0
+    return signed_sqrt(fit.shift)
+
+
+def prior_strength(s: DriftStat, z_labels: float = 0.0) -> float:
+    """Strength of a prior shift: P(score) moved, and not as its class-conditionals did.
+
+    The evidence that it is a new class mix is the larger of the gap between
+    the marginal and class-conditional KLs and ``z_labels`` (:func:`label_side`).
+    """
+    if s.kl_marg < MIN_KL:
+        return 0.0
+    gap = (
+        (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
+        if math.isfinite(s.kl_cond_se)
+        else 0.0
+    )
+    return min(s.z_marg, max(gap, z_labels))
+
+
 def daily_positive_weight(ctx: Context) -> FloatArray | None:
     """Per bucket, the EM weight of the positive class in P(score) (None without scores)."""
     sc = _score_cube(ctx)
@@ -223,11 +336,11 @@ def daily_positive_weight(ctx: Context) -> FloatArray | None:
     for d in range(ctx.days.n):
         rows = np.zeros(ctx.days.n, dtype=bool)
         rows[d] = True
-        out[d] = _mixture_weight(sc, ctx.days.ref, rows)
+        out[d] = mixture_weight(sc, ctx.days.ref, rows)
     return out
 
 
-def _mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
+def mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
     """EM weight of the positive class in P(score) given reference P(score | y)."""
     f1 = sc.pos[ref].sum(0) + 0.5
     f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
@@ -275,7 +388,9 @@ class LabelFit:
     shift_c: float
 
 
-def _expected_rate(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> tuple[FloatArray, ...]:
+def _expected_rate(
+    fc: FeatureCube, ref: np.ndarray, rows: np.ndarray
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
     o = fc.pos[rows].sum(0)
     n = fc.lab[rows].sum(0)
     pr, nr, sr = fc.pos[ref].sum(0), fc.lab[ref].sum(0), fc.ssum[ref].sum(0)
@@ -291,44 +406,75 @@ def _expected_rate(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> tuple[
     return o[keep], n[keep], np.clip(r[keep], 1e-6, 1 - 1e-6), np.flatnonzero(keep)
 
 
-def _fit_labels(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> LabelFit | None:
+def _region_shifts(
+    o: FloatArray, n: FloatArray, lr: FloatArray, masks: np.ndarray
+) -> tuple[FloatArray, FloatArray]:
+    """MLE log-odds shift inside each region (rows of ``masks``) and its deviance, by Newton.
+
+    The binomial log-likelihood is concave in the shift, so Newton's method
+    (clipped to [-6, 6]) converges to the same optimum as a bounded search.
+    """
+    d = np.zeros(masks.shape[0])
+    m = masks.astype(np.float64)
+    for _ in range(50):
+        p = _sig(lr[None, :] + d[:, None] * m)
+        g = ((o[None, :] - n[None, :] * p) * m).sum(axis=1)
+        h = (n[None, :] * p * (1 - p) * m).sum(axis=1)
+        step = np.where(h > 1e-12, g / np.maximum(h, 1e-12), 0.0)
+        d = np.clip(d + step, -6.0, 6.0)
+        if np.all(np.abs(step) < 1e-7):
+            break
+    p = np.clip(_sig(lr[None, :] + d[:, None] * m), _EPS, 1 - _EPS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(o > 0, o * np.log(o / (n * p)), 0.0)
+        b = np.where(n - o > 0, (n - o) * np.log((n - o) / (n * (1 - p))), 0.0)
+    return d, 2 * np.nansum(a + b, axis=1)
+
+
+def fit_labels(
+    fc: FeatureCube, ref: np.ndarray, rows: np.ndarray, *, regions: bool = True
+) -> LabelFit | None:
+    """Deviance gains of a uniform log-odds shift, label flips and (optionally) one region."""
     o, n, r, idx = _expected_rate(fc, ref, rows)
     if o.size < 2 or n.sum() <= 0:
         return None
     d0 = _dev(o, n, r)
     lr = _logit(r)
-    fs = minimize_scalar(lambda c: _dev(o, n, _sig(lr + c)), bounds=(-6, 6), method="bounded")
+    k = o.size
+    shift_c, shift_dev = _region_shifts(o, n, lr, np.ones((1, k), dtype=bool))
     fn = minimize_scalar(lambda e: _dev(o, n, e + (1 - 2 * e) * r), bounds=(0, 1), method="bounded")
     best_region, best_bins, best_delta = 0.0, [], 0.0
-    k = o.size
-    if fc.ordered:
-        regions = [np.arange(j, k) for j in range(1, k)] + [np.arange(0, j) for j in range(1, k)]
-    else:
-        regions = [np.array([j]) for j in range(k)]
-    for reg in regions:
-        m = np.zeros(k, dtype=bool)
-        m[reg] = True
-        fr = minimize_scalar(
-            lambda d, m=m: _dev(o, n, _sig(lr + d * m)), bounds=(-6, 6), method="bounded"
-        )
-        gain = d0 - float(fr.fun)
-        if gain > best_region:
-            best_region, best_bins, best_delta = gain, idx[reg].tolist(), float(fr.x)
-    penalty = 2 * math.log(max(len(regions), 1))
+    n_regions = 0
+    if regions:
+        if fc.ordered:
+            tri = np.arange(k)[None, :] >= np.arange(1, k)[:, None]
+            masks = np.concatenate([tri, ~tri])
+        else:
+            masks = np.eye(k, dtype=bool)
+        n_regions = masks.shape[0]
+        deltas, devs = _region_shifts(o, n, lr, masks)
+        gains = d0 - devs
+        j = int(np.argmax(gains))
+        if gains[j] > 0:
+            best_region = float(gains[j])
+            best_bins = idx[masks[j]].tolist()
+            best_delta = float(deltas[j])
+    penalty = 2 * math.log(max(n_regions, 1))
     return LabelFit(
         fc.name,
         d0,
-        d0 - float(fs.fun),
+        d0 - float(shift_dev[0]),
         d0 - float(fn.fun),
         float(fn.x),
         max(0.0, best_region - penalty),
         best_bins,
         best_delta,
-        float(fs.x),
+        float(shift_c[0]),
     )
 
 
-def _signed_sqrt(x: float) -> float:
+def signed_sqrt(x: float) -> float:
+    """``sign(x) * sqrt(|x|)``: a deviance gain as a z-like strength."""
     return math.copysign(math.sqrt(abs(x)), x)
 
 
@@ -336,10 +482,7 @@ def _label_onset(ctx: Context, fc: FeatureCube, bins: list[int] | None) -> Chang
     """Onset of the daily standardised residual of labelled positives (in ``bins`` if given)."""
     ref = ctx.days.ref
     pr, sr, nr = fc.pos[ref].sum(0), fc.ssum[ref].sum(0), fc.lab[ref].sum(0)
-    if sr.sum() > 0:
-        e = fc.ssum * ((pr + 0.5) / (sr + 0.5))
-    else:
-        e = fc.lab * ((pr + 0.5) / (nr + 1.0))
+    e = fc.ssum * ((pr + 0.5) / (sr + 0.5)) if sr.sum() > 0 else fc.lab * ((pr + 0.5) / (nr + 1.0))
     sel = np.zeros(fc.pos.shape[1], dtype=bool)
     sel[bins if bins else slice(None)] = True
     o_d, e_d = fc.pos[:, sel].sum(1), e[:, sel].sum(1)
@@ -360,7 +503,7 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     if lab_post <= 0:
         return []
     # pass 1: fits on every current bucket, to find the onset
-    fits = {fc.name: _fit_labels(fc, ref, cur) for fc in all_cubes}
+    fits = {fc.name: fit_labels(fc, ref, cur) for fc in all_cubes}
     out: list[Candidate] = []
     base = sc if sc is not None else cubes[0]
     bf = fits.get(base.name)
@@ -369,13 +512,13 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     # label noise: the flip model beats a uniform log-odds shift and every region model
     on = _label_onset(ctx, base, None)
     post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
-    bf2 = _fit_labels(base, ref, post) or bf
+    bf2 = fit_labels(base, ref, post) or bf
     # on the same bins: flips must beat a uniform shift (score bins) and a region (feature bins)
-    z_noise = min(_signed_sqrt(bf2.noise), _signed_sqrt(bf2.noise - bf2.shift))
+    z_noise = min(signed_sqrt(bf2.noise), signed_sqrt(bf2.noise - bf2.shift))
     region_best = max((f.region for f in fits.values() if f is not None), default=0.0)
     for f in fits.values():
         if f is not None and f.name != base.name:
-            z_noise = min(z_noise, _signed_sqrt(f.noise - f.region) + _signed_sqrt(bf2.noise) / 2)
+            z_noise = min(z_noise, signed_sqrt(f.noise - f.region) + signed_sqrt(bf2.noise) / 2)
     if bf2.noise_e > 0.001:
         c = Candidate(
             "label_noise",
@@ -406,10 +549,18 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
         margin, f, fc = best
         on = _label_onset(ctx, fc, f.region_bins)
         post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
-        f2 = _fit_labels(fc, ref, post) or f
+        f2 = fit_labels(fc, ref, post) or f
         margin2 = f2.region - max(f2.shift, f2.noise)
-        z = min(_signed_sqrt(f2.region), _signed_sqrt(margin2))
+        z = min(signed_sqrt(f2.region), signed_sqrt(margin2))
         where = _region_words(ctx, fc, f2.region_bins)
+        z_mix, m0, m1 = region_score_shift(fc, ref, post, f2.region_bins)
+        mix_words = f"mean score of its labelled rows {m0:.3f} -> {m1:.3f} (z={z_mix:.1f})"
+        if z_mix > MIX_Z:
+            # P(y | x) changes leave the scores alone; a new class mix there moves them
+            z = min(z, Z_HALF + 2.0 * (2 * MIX_Z - z_mix))
+            mix_words = "but there the " + mix_words + ", as a new class mix would move it"
+        else:
+            mix_words = "with P(x) stable; there the " + mix_words
         c = Candidate(
             "concept_drift",
             z,
@@ -418,7 +569,7 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
                 f"{ctx.days.iso(on.index if on else ctx.start)[:10]}: log-odds "
                 f"{f2.region_delta:+.2f} there against the reference calibration "
                 f"(deviance gain {f2.region:.0f} vs {f2.shift:.0f} for a uniform shift and "
-                f"{f2.noise:.0f} for label flips), with P(x) stable"
+                f"{f2.noise:.0f} for label flips), {mix_words}"
             ),
             features=[fc.name],
             effect=abs(f2.region_delta),
@@ -428,6 +579,26 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
             c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
         out.append(c)
     return out
+
+
+def region_score_shift(
+    fc: FeatureCube, ref: np.ndarray, post: np.ndarray, bins: list[int]
+) -> tuple[float, float, float]:
+    """z of the change of the mean score of labelled rows in ``bins``, and the two means.
+
+    The variance of a score in [0, 1] with mean m is at most m (1 - m), so the
+    z is conservative (never overstated).
+    """
+    if not bins:
+        return 0.0, math.nan, math.nan
+    n0, n1 = fc.lab[ref][:, bins].sum(), fc.lab[post][:, bins].sum()
+    if n0 <= 0 or n1 <= 0:
+        return 0.0, math.nan, math.nan
+    m0 = float(fc.ssum[ref][:, bins].sum() / n0)
+    m1 = float(fc.ssum[post][:, bins].sum() / n1)
+    m = (m0 * n0 + m1 * n1) / (n0 + n1)
+    se = math.sqrt(max(m * (1 - m), 1e-12) * (1 / n0 + 1 / n1))
+    return abs(m1 - m0) / se, m0, m1
 
 
 def fc_empty(cubes: list[FeatureCube], ref: np.ndarray) -> bool:

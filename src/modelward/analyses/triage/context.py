@@ -22,15 +22,15 @@ class Context:
     days: Days
     as_of: np.datetime64
     _cache: dict[tuple[Any, ...], FloatArray] = field(default_factory=dict)
+    _fc: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, summaries: Summaries, as_of: np.datetime64 | None = None) -> Context:
         """Axis from the ``volume`` table; ``as_of`` defaults to the end of the last bucket."""
         vol = summaries.table("volume")
         days = Days.from_table(vol, summaries.meta.bucket)
-        if as_of is None:
-            as_of = days.starts.max() + days.width
-        return cls(summaries, days, np.datetime64(as_of, "us"))
+        end: np.datetime64 = as_of if as_of is not None else days.starts.max() + days.width
+        return cls(summaries, days, end.astype("datetime64[us]"))
 
     @property
     def start(self) -> int:

@@ -28,6 +28,8 @@ from modelward.analyses.triage.causes_system import (
 from modelward.analyses.triage.causes_xy import feature_cubes, label_causes, x_causes
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.evidence import Candidate, confidence_from_z
+from modelward.analyses.triage.label_source import source_noise
+from modelward.analyses.triage.localise import localise_candidates, segment_prior_shift
 from modelward.analyses.triage.results import CAUSES, Finding, RuledOut, TriageEvent, TriageResult
 from modelward.engine.summaries import Summaries
 from modelward.io.events import normalise_events, parse_event_time
@@ -80,7 +82,7 @@ def _finding(ctx: Context, c: Candidate, events: list[dict[str, str]]) -> Findin
             f"{e['kind']} {e['timestamp']} ({e['description']})" for e in events
         )
     return Finding(
-        cause=c.cause,  # type: ignore[arg-type]
+        cause=c.cause,
         confidence=confidence_from_z(c.z),
         onset=onset,
         onset_interval=interval,
@@ -98,12 +100,79 @@ def _best(cands: list[Candidate], cause: str) -> Candidate | None:
     return max(mine, key=lambda c: c.z) if mine else None
 
 
+#: Causes read through the scores or the class mix, which a representation break also moves.
+_SCORE_BORNE = ("covariate_drift", "prior_shift", "concept_drift", "label_noise", "label_delay")
+
+
+def _below_schema(cands: list[Candidate]) -> None:
+    """Explaining away: broken inputs move the scores, so score-borne causes rank below."""
+    top = max((c for c in cands if c.cause == "schema_change"), key=lambda c: c.z)
+    for c in cands:
+        if c.cause in _SCORE_BORNE and c.z >= top.z:
+            c.z = top.z - 1.0
+            c.evidence += (
+                f"; ranked below the schema change of {', '.join(top.features)}, "
+                "which moves the scores by itself"
+            )
+
+
+def _estimate_hook(
+    summaries: Summaries, cands: list[Candidate], min_confidence: float
+) -> dict[str, float] | None:
+    """Estimated-vs-realised performance gap as evidence for concept drift and label noise.
+
+    Label-free (confidence-based) estimation assumes P(y | score) is the
+    reference's; a realised metric of the labelled rows below their estimate
+    means the assumption broke, which concept drift and label noise both do.
+    Runs only when :mod:`modelward.analyses.estimate` is importable and one of
+    those two causes is a finding (estimation resamples, so it is not free).
+    """
+    label_side = [
+        c
+        for c in cands
+        if c.cause in ("concept_drift", "label_noise") and confidence_from_z(c.z) >= min_confidence
+    ]
+    if not label_side:
+        return None
+    try:
+        from modelward.analyses.estimate import estimate_performance
+    except ImportError:
+        return None
+    try:
+        est = estimate_performance(summaries)
+    except Exception:  # a hook: estimation failing must not fail triage
+        return None
+    if est is None:
+        return None
+    for name in ("roc_auc", "accuracy"):
+        m = est.current.metrics.get(name)
+        if m is None or m.realised is None or m.labelled_value is None:
+            continue
+        gap = float(m.realised - m.labelled_value)
+        z = float(m.z) if m.z is not None else float("nan")
+        for c in label_side:
+            c.evidence += (
+                f"; label-free estimate of {name} on the labelled current rows "
+                f"{m.labelled_value:.3f}, realised {m.realised:.3f} (gap {gap:+.3f}, z={z:.1f}): "
+                + ("P(y | score) broke" if gap < 0 and abs(z) >= 3 else "no clear gap")
+            )
+        return {
+            "metric_" + name: 1.0,
+            "estimated": float(m.labelled_value),
+            "realised": float(m.realised),
+            "gap": gap,
+            "z": z,
+        }
+    return None
+
+
 def run_triage(
     summaries: Summaries,
     *,
     events: Sequence[Mapping[str, str]] | None = None,
     as_of: datetime | None = None,
     min_confidence: float = 0.5,
+    estimate: bool = True,
 ) -> TriageResult:
     """Rank the causes of a degradation from one set of summaries.
 
@@ -117,6 +186,9 @@ def run_triage(
         When labels were last collected (default: the end of the last bucket).
     min_confidence
         Findings below this confidence are listed as ruled out.
+    estimate
+        Compare label-free performance estimates with realised performance as
+        evidence for concept drift and label noise (when the estimator exists).
     """
     evs = normalise_events(events or [], source="events")
     ctx = Context.build(
@@ -143,7 +215,7 @@ def run_triage(
             inner_cov = _best(
                 x_causes(ctx, [f for f in inner if f.name not in broken])[0], "covariate_drift"
             )
-            cov.z = min(cov.z, inner_cov.z if inner_cov else 0.0)
+            cov.z = min(cov.z, inner_cov.z if inner_cov is not None else 0.0)
             cov.evidence += f"; inside {col}={big} the drift is z={cov.z:.1f}"
     if broken:
         for c in xc:
@@ -151,14 +223,25 @@ def run_triage(
                 c.z = min(c.z, 0.0)
                 c.evidence += "; the score moved because inputs broke"
     cands += xc
+    local_prior = segment_prior_shift(ctx) if not broken else None
+    if local_prior is not None:
+        cands.append(local_prior)
     cands += label_causes(ctx, cubes)
+    by_source = source_noise(ctx)
+    if by_source is not None:
+        cands.append(by_source)
+    localise_candidates(ctx, cands, cubes)
+    if broken:
+        _below_schema(cands)
+    est_gap = _estimate_hook(summaries, cands, min_confidence) if estimate else None
     findings: list[Finding] = []
     ruled: list[RuledOut] = []
     for cause in CAUSES:
-        c = _best(cands, cause)
-        if c is None:
-            ruled.append(RuledOut(cause=cause, evidence=_NO_SIGNAL[cause]))  # type: ignore[arg-type]
+        best = _best(cands, cause)
+        if best is None:
+            ruled.append(RuledOut(cause=cause, evidence=_NO_SIGNAL[cause]))
             continue
+        c = best
         near = _events_near(evs, ctx, c)
         kinds = EVENT_SUPPORT.get(cause, ())
         if any(any(k in (e["kind"] + " " + e["description"]).lower() for k in kinds) for e in near):
@@ -169,7 +252,7 @@ def run_triage(
         else:
             ruled.append(
                 RuledOut(
-                    cause=cause,  # type: ignore[arg-type]
+                    cause=cause,
                     evidence=c.evidence,
                     confidence=f.confidence,
                 )
@@ -182,4 +265,5 @@ def run_triage(
         as_of=str(ctx.as_of.astype("datetime64[s]")) + "Z",
         days=[ctx.days.iso(i) for i in range(ctx.days.n)],
         events=[TriageEvent(**e) for e in evs],
+        estimate=est_gap,
     )
