@@ -16,13 +16,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from modelward._exceptions import PolicyError
+from modelward._exceptions import LogSchemaError, PolicyError
 from modelward.analyses.check import run_check
 from modelward.analyses.policy import Policy, parse_policy
 from modelward.analyses.results import CheckResult
 from modelward.analyses.triggers import TriggerState
 from modelward.engine import Summaries, get_engine
-from modelward.io import PredictionLog, read_log
+from modelward.io import PredictionLog, read_log, reference_window
 from modelward.store import Alert, Store
 
 __all__ = ["check", "read_policy", "save_check", "summarise", "trigger_alerts"]
@@ -45,6 +45,26 @@ def _as_log(
     return read_log(source, columns=columns, config=config, segments=segments)
 
 
+def _check_windows(
+    log: PredictionLog, *, reference_end: TimeLike, reference_start: TimeLike
+) -> None:
+    """Refuse a reference window outside the log, or one that leaves no current rows."""
+    assert reference_end is not None
+    _, end = reference_window(log, reference_end=reference_end, reference_start=reference_start)
+    time = log.roles.time
+    assert time is not None
+    q = '"' + time.replace('"', '""') + '"'
+    row = log.con.execute(f'SELECT max({q}) FROM "{log.view}"').fetchone()
+    last = row[0] if row else None
+    if last is None or last < end:
+        raise LogSchemaError(
+            f"the current window is empty: every row is on or before the reference end "
+            f"{reference_end} (last row at {last}); give an earlier --reference-end",
+            source=log.source,
+            column=time,
+        )
+
+
 def summarise(
     log: Any,
     *,
@@ -65,6 +85,8 @@ def summarise(
     separate log (``reference``).
     """
     plog = _as_log(log, columns=columns, config=config, segments=segments)
+    if reference_end is not None and isinstance(plog, PredictionLog):
+        _check_windows(plog, reference_end=reference_end, reference_start=reference_start)
     ref = None
     if reference is not None:
         ref = _as_log(reference, columns=columns, config=config, segments=segments or plog.segments)
