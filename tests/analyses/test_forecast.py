@@ -13,7 +13,7 @@ from modelward.analyses.policy import parse_policy
 @pytest.fixture(scope="module")
 def healthy():  # type: ignore[no-untyped-def]
     sim = modelward.simulate(domain="fraud", fault="none", days=35, rows_per_day=300, seed=4)
-    s = modelward.summarise(sim.log, reference_end=sim.truth["reference_end"])
+    s = modelward.summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
     return s, run_check(s)
 
 

@@ -36,7 +36,7 @@ def build_store(path: Path) -> Path:
             sim = modelward.simulate(
                 domain=domain, fault=fault, magnitude=0.7, days=21, rows_per_day=250, seed=seed
             )
-            s = summarise(sim.log, reference_end=sim.truth["reference_end"])
+            s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
             for _ in range(2):  # two checks, for the runs diff
                 result = run_check(s)
                 save_check(store, system=system, result=result, summaries=s, parameters={})

@@ -143,3 +143,29 @@ def test_plotly_served_from_the_package(client: TestClient) -> None:
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no store there"):
         create_app(tmp_path / "missing.duckdb")
+
+
+def test_page_cache_follows_store_writes(tmp_path: Path) -> None:
+    from modelward.store import Store
+
+    path = tmp_path / "store.duckdb"
+    Store(path).close()
+    client = TestClient(create_app(path))
+    assert "holds no system yet" in client.get("/").text
+    assert "holds no system yet" in client.get("/").text  # served from the page cache
+    with Store(path) as store:
+        store.save_run(system="late", kind="costs", source="x", parameters={}, meta={},
+                       results={}, tables={})  # fmt: skip
+    page = client.get("/").text  # the write changed the store's files: rendered again
+    assert "holds no system yet" not in page
+    assert "data-system='late'" in page
+
+
+def test_cached_and_uncached_pages_agree(store_path: Path) -> None:
+    cached, plain = (
+        TestClient(create_app(store_path)),
+        TestClient(create_app(store_path, page_cache=0)),
+    )
+    for path in PAGES:
+        first = cached.get(path).text
+        assert cached.get(path).text == first == plain.get(path).text == plain.get(path).text

@@ -1,25 +1,32 @@
-"""When will a metric cross its limit? A robust local trend with bootstrap intervals.
+"""When will a metric cross its limit? Pooled local trends with calibrated bootstrap intervals.
 
 The kernel behind the confidence calendar (``docs/forecast.md``). On a daily
 series of a metric (one value per bucket, gaps allowed):
 
-1. keep the last ``window`` points (a *local* trend: eight weeks by default);
+1. keep the last ``window`` points;
 2. remove a weekly profile when there are at least two full weeks: the median
    residual of each day of the week around a Theil–Sen line, centred to mean
    zero (two passes);
-3. fit a Theil–Sen line to the deseasonalised series
-   (:func:`scipy.stats.theilslopes`: slope = median of the pairwise slopes,
-   intercept = ``median(y) - slope * median(t)``), robust to outlying days;
-4. the expected crossing is where that line meets the limit;
-5. its interval comes from a moving-block bootstrap of the residuals (blocks
-   of ``block`` consecutive days keep their autocorrelation): each draw is
-   refitted and gives its own crossing time (infinite when the draw's line
-   never reaches the limit); the interval is the draws' central
-   ``confidence`` quantiles.
+3. model uncertainty: *how local* the trend is is not known (a window that
+   starts before a decline flattens the slope), so four fitting windows, from
+   ``shortest * window`` to ``window`` points (:func:`fit_lengths`), are pooled;
+4. noise: on each window, a Theil–Sen line (:func:`scipy.stats.theilslopes`)
+   and a moving-block bootstrap of its residuals (blocks of ``block`` days keep
+   the autocorrelation), each draw refitted; every draw gives a slope and a
+   level at the last time;
+5. the point estimate is the line through the median level with the median
+   slope of all draws; the expected crossing is where it meets the limit;
+6. the interval: each draw's deviation from the point (slope and level) is
+   scaled by ``inflation`` and the draw's crossing time computed (infinite when
+   it never reaches the limit); the interval is the central ``confidence``
+   quantiles. ``shortest`` and ``inflation`` were calibrated for 80% coverage
+   on simulated TUNING scenarios and checked on separate HELD-OUT scenarios
+   (``benchmarks/forecast_backtest.py``).
 
 Times are days as floats (e.g. days since 1970-01-01), so ``floor(t) % 7`` is
 a fixed day-of-week phase. The crossing is of the *trend* (the
-deseasonalised level), not of single noisy days.
+deseasonalised level), not of single noisy days: a noisy day may dip under
+the limit earlier.
 
 Examples
 --------
@@ -50,6 +57,7 @@ __all__ = [
     "Trend",
     "block_bootstrap_indices",
     "crossing_time",
+    "fit_lengths",
     "forecast_crossing",
     "theil_sen_batch",
     "weekly_trend",
@@ -60,6 +68,11 @@ Status = Literal["crossed", "will_cross", "no_crossing", "insufficient_data"]
 
 #: Fewest points a trend is fitted on.
 MIN_POINTS = 7
+#: Shortest pooled fitting window, as a share of the longest (calibrated, docs/forecast.md).
+SHORTEST = 0.25
+#: Spread factor on the pooled bootstrap draws (calibrated on the TUNING scenarios of
+#: ``benchmarks/forecast_backtest.py`` only; held-out coverage is reported there).
+INFLATION = 1.05
 
 
 class Trend(NamedTuple):
@@ -249,9 +262,11 @@ def forecast_crossing(
     confidence: float = 0.8,
     draws: int = 400,
     block: int = 7,
+    shortest: float = SHORTEST,
+    inflation: float = INFLATION,
     seed: int | np.random.Generator | None = 0,
 ) -> Crossing:
-    """Forecast when the trend of ``y`` crosses ``limit``, with a bootstrap interval.
+    """Forecast when the trend of ``y`` crosses ``limit``, with a calibrated interval.
 
     Parameters
     ----------
@@ -266,11 +281,17 @@ def forecast_crossing(
     period
         Seasonal cycle (7 for daily data), ``None`` for none.
     window
-        Fit on the last ``window`` points only.
+        Longest fitting window: the last ``window`` points.
     confidence
         Central coverage of the interval.
     draws, block
-        Bootstrap draws and block length.
+        Bootstrap draws (split over the fitting windows) and block length.
+    shortest
+        Shortest fitting window as a share of ``window`` (at least
+        :data:`MIN_POINTS` points); four windows from it to ``window`` are pooled.
+    inflation
+        Factor on the spread of the pooled draws around the point estimate
+        (:data:`INFLATION`, calibrated on simulated scenarios; see ``docs/forecast.md``).
     seed
         Seed of the bootstrap.
 
@@ -299,6 +320,11 @@ def forecast_crossing(
             "The 'horizon' parameter of forecast_crossing must be > 0 and 'limit' finite. "
             f"Got {horizon} and {limit} instead."
         )
+    if not (0.0 < shortest <= 1.0 and inflation > 0.0 and window >= 1 and draws >= 1):
+        raise ConfigError(
+            "The 'shortest' parameter of forecast_crossing must be in (0, 1], 'inflation' > 0 "
+            f"and 'window', 'draws' >= 1. Got {shortest}, {inflation}, {window}, {draws} instead."
+        )
     check_probability(confidence, name="confidence", func="forecast_crossing", open_=True)
     ok = np.isfinite(tt) & np.isfinite(yy)
     order = np.argsort(tt[ok], kind="stable")
@@ -307,21 +333,33 @@ def forecast_crossing(
     if tt.size < MIN_POINTS or np.ptp(tt) == 0:
         return Crossing("insufficient_data", math.inf, math.nan, math.nan, math.nan, math.nan,
                         math.nan, last, int(tt.size), None)  # fmt: skip
-    trend = weekly_trend(tt, yy, period=period)
-    season = trend.seasonal[_phase(tt, trend.period)]
-    fitted = trend.intercept + trend.slope * tt
-    resid = yy - season - fitted
-    point = float(
-        crossing_time(trend.slope, trend.intercept, limit=limit, direction=direction, now=last)
-    )
-    idx = block_bootstrap_indices(tt.size, block=block, draws=draws, seed=seed)
-    slopes, intercepts = theil_sen_batch(tt, fitted[None, :] + resid[idx])
-    times = crossing_time(slopes, intercepts, limit=limit, direction=direction, now=last)
+    full = weekly_trend(tt, yy, period=period)
+    z = yy - full.seasonal[_phase(tt, full.period)]  # deseasonalised once, on the whole window
+    rng = np.random.default_rng(seed)
+    lengths = fit_lengths(tt.size, shortest=shortest)
+    per = max(1, math.ceil(draws / len(lengths)))
+    slopes, levels = [], []
+    for n in lengths:
+        ts, zs = tt[-n:], z[-n:]
+        if np.ptp(ts) == 0:
+            continue
+        s0, b0 = _theil_sen(ts, zs)
+        fitted = b0 + s0 * ts
+        idx = block_bootstrap_indices(n, block=block, draws=per, seed=rng)
+        s, b = theil_sen_batch(ts, fitted[None, :] + (zs - fitted)[idx])
+        slopes.append(s)
+        levels.append(b + s * last)
+    s_all, lev_all = np.concatenate(slopes), np.concatenate(levels)
+    slope, level = float(np.median(s_all)), float(np.median(lev_all))
+    s_inf = slope + inflation * (s_all - slope)
+    lev_inf = level + inflation * (lev_all - level)
+    times = crossing_time(s_inf, lev_inf - s_inf * last, limit=limit, direction=direction, now=last)
+    intercept = level - slope * last
+    point = float(crossing_time(slope, intercept, limit=limit, direction=direction, now=last))
     a = (1.0 - confidence) / 2.0
     low, high = (float(v) for v in np.quantile(times, [a, 1.0 - a], method="inverted_cdf"))
     low, high = min(low, point), max(high, point)
     probability = float(np.mean(times <= last + horizon))
-    level = trend.intercept + trend.slope * last
     status: Status
     if point <= last:
         status = "crossed"
@@ -329,5 +367,20 @@ def forecast_crossing(
         status = "will_cross"
     else:
         status = "no_crossing"
-    return Crossing(status, point, low, high, probability, float(level), trend.slope, last,
-                    int(tt.size), trend)  # fmt: skip
+    trend = Trend(slope=slope, intercept=intercept, seasonal=full.seasonal, period=full.period)
+    return Crossing(status, point, low, high, probability, level, slope, last, int(tt.size),
+                    trend)  # fmt: skip
+
+
+def fit_lengths(n: int, *, shortest: float = SHORTEST, k: int = 4) -> list[int]:
+    """The (up to ``k``) fitting-window lengths pooled for a series of ``n`` points.
+
+    Evenly spaced from ``max(MIN_POINTS, ceil(shortest * n))`` to ``n``.
+
+    Examples
+    --------
+    >>> fit_lengths(56), fit_lengths(28), fit_lengths(8)
+    ([14, 28, 42, 56], [7, 14, 21, 28], [7, 8])
+    """
+    lo = min(n, max(MIN_POINTS, math.ceil(shortest * n)))
+    return sorted(set(np.rint(np.linspace(lo, n, k)).astype(int).tolist()))

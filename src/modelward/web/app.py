@@ -12,6 +12,13 @@ Security model
 - Pages send a Content-Security-Policy allowing only same-origin resources
   (Plotly is served from the installed package at ``/static/plotly.js``).
 
+Speed
+-----
+Stored runs are immutable, so parsed results and serialised figures are cached
+by run id (:class:`~modelward.web.views.Caches`), and whole pages are cached by
+URL while the store's files (``store.duckdb`` and its ``.wal``) keep the same
+size and modification time: any write to the store invalidates every page.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -28,11 +35,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
@@ -43,7 +48,7 @@ from modelward.report.html import _plotly_js
 from modelward.store import Store
 from modelward.web import views
 from modelward.web.pages import e, page
-from modelward.web.views import NotFound, Source
+from modelward.web.views import Caches, Lru, NotFound, Source
 
 __all__ = ["TOKEN_COOKIE", "create_app"]
 
@@ -88,7 +93,21 @@ def _token_ok(request: Request, token: str) -> tuple[bool, bool]:
     return False, False
 
 
-def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
+def _fingerprint(path: Path) -> tuple[int, ...]:
+    """Size and modification time of the store and its write-ahead log."""
+    out: list[int] = []
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = p.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            out += [-1, -1]
+    return tuple(out)
+
+
+def create_app(
+    store_path: str | Path, *, token: str | None = None, page_cache: int = 64
+) -> FastAPI:
     """Make the dashboard app over the store at ``store_path``.
 
     Parameters
@@ -97,6 +116,8 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         The run store (a DuckDB file); it must exist.
     token
         When given, every request must carry it (see the module docstring).
+    page_cache
+        Pages kept while the store is unchanged (0: render every request).
 
     Raises
     ------
@@ -109,7 +130,8 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
     if token is not None and not token.strip():
         raise StoreError("the dashboard token must not be empty")
     app = FastAPI(title="modelward", docs_url=None, redoc_url=None, openapi_url=None)
-    cache_: OrderedDict[str, Any] = OrderedDict()
+    caches = Caches()
+    pages = Lru(page_cache)
 
     @app.middleware("http")
     async def guard(
@@ -152,10 +174,17 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         return _error_page(500, "Internal error; see the server log.")
 
     def render(build: Callable[[Source], tuple[str, str]], nav: list[tuple[str, str]],
-               here: str = "") -> HTMLResponse:  # fmt: skip
+               here: str = "", *, key: str) -> HTMLResponse:  # fmt: skip
+        stamp = (key, _fingerprint(path))
+        cached = pages.get(key)
+        if cached is not None and cached[0] == stamp:
+            return HTMLResponse(cached[1])
         with Store(path, read_only=True) as store:
-            title, body = build(Source(store, cache_))
-        return HTMLResponse(page(title, body, nav=nav, here=here))
+            title, body = build(Source(store, caches))
+        html = page(title, body, nav=nav, here=here)
+        if page_cache > 0:
+            pages[key] = (stamp, html)
+        return HTMLResponse(html)
 
     @app.get("/static/plotly.js")
     def plotly_js() -> Response:
@@ -171,34 +200,41 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
-        return render(views.home, [("Lineage", "/lineage")])
+        return render(views.home, [("Lineage", "/lineage")], key="/")
 
     @app.get("/systems/{system}", response_class=HTMLResponse)
     def overview(system: str) -> HTMLResponse:
-        return render(lambda s: views.overview(s, system), views.system_nav(system), "Overview")
+        return render(lambda s: views.overview(s, system), views.system_nav(system), "Overview",
+                      key=f"/s/{system}")  # fmt: skip
 
     @app.get("/systems/{system}/features/{feature}", response_class=HTMLResponse)
     def feature(system: str, feature: str) -> HTMLResponse:
-        return render(lambda s: views.feature(s, system, feature), views.system_nav(system))
+        return render(lambda s: views.feature(s, system, feature), views.system_nav(system),
+                      key=f"/s/{system}/f/{feature}")  # fmt: skip
 
     @app.get("/systems/{system}/costs", response_class=HTMLResponse)
     def costs(system: str) -> HTMLResponse:
-        return render(lambda s: views.costs(s, system), views.system_nav(system), "Costs")
+        return render(lambda s: views.costs(s, system), views.system_nav(system), "Costs",
+                      key=f"/s/{system}/costs")  # fmt: skip
 
     @app.get("/systems/{system}/incidents", response_class=HTMLResponse)
     def incidents(system: str) -> HTMLResponse:
-        return render(lambda s: views.incidents(s, system), views.system_nav(system), "Incidents")
+        return render(lambda s: views.incidents(s, system), views.system_nav(system), "Incidents",
+                      key=f"/s/{system}/incidents")  # fmt: skip
 
     @app.get("/systems/{system}/calendar", response_class=HTMLResponse)
     def calendar(system: str) -> HTMLResponse:
-        return render(lambda s: views.calendar(s, system), views.system_nav(system), "Calendar")
+        return render(lambda s: views.calendar(s, system), views.system_nav(system), "Calendar",
+                      key=f"/s/{system}/calendar")  # fmt: skip
 
     @app.get("/systems/{system}/runs", response_class=HTMLResponse)
     def runs(system: str, a: str | None = None, b: str | None = None) -> HTMLResponse:
-        return render(lambda s: views.runs(s, system, a, b), views.system_nav(system), "Runs")
+        return render(lambda s: views.runs(s, system, a, b), views.system_nav(system), "Runs",
+                      key=f"/s/{system}/runs?{a}&{b}")  # fmt: skip
 
     @app.get("/lineage", response_class=HTMLResponse)
     def lineage(node: str | None = None) -> HTMLResponse:
-        return render(lambda s: views.lineage(s, node), [("Systems", "/")], "Lineage")
+        return render(lambda s: views.lineage(s, node), [("Systems", "/")], "Lineage",
+                      key=f"/lineage?{node}")  # fmt: skip
 
     return app

@@ -18,16 +18,17 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from modelward.lineage.graph import Edge, Node
-from modelward.report.html import _CSS, _LOADER, _Page
+from modelward.report.html import _CSS, _LOADER, _json_for_script
 
 __all__ = ["Figures", "e", "fmt", "lineage_svg", "page", "section", "table", "url"]
 
@@ -98,17 +99,55 @@ def not_available(what: str) -> str:
 
 
 class Figures:
-    """Embeds figures in one page, numbered, through the report's embedding."""
+    """Embeds figures in one page, numbered, the way the report embeds them.
 
-    def __init__(self) -> None:
-        self._page = _Page()
+    With a ``cache`` (a mapping kept across requests), :meth:`lazy` figures are
+    built and serialised once per key (keys name an immutable run), so a page
+    over a run already seen skips Plotly entirely.
+
+    Examples
+    --------
+    >>> cache: dict[str, str | None] = {}
+    >>> figs = Figures(cache)
+    >>> block = figs.lazy("run1:bar", lambda: go.Figure(go.Bar(y=[1])), "none")
+    >>> 'id="fig-1"' in block, list(cache)
+    (True, ['run1:bar'])
+    >>> Figures(cache).lazy("run1:bar", lambda: 1 / 0, "none") == block  # not rebuilt
+    True
+    """
+
+    def __init__(self, cache: MutableMapping[str, str | None] | None = None) -> None:
+        self._n = 0
+        self._cache = cache
+
+    def _block(self, spec: str | None, note: str) -> str:
+        if spec is None:
+            return not_available(note)
+        self._n += 1
+        fid = f"fig-{self._n}"
+        return (
+            f'<div class="plot" id="{fid}"></div>\n'
+            f'<script type="application/json" data-figure="{fid}">{spec}</script>'
+        )
 
     def add(self, fig: go.Figure | None, note: str) -> str:
         """The figure's block, or ``note`` when there is nothing to plot."""
-        if fig is None:
-            return not_available(note)
-        out: str = self._page.figure(fig, note)
-        return out
+        return self._block(None if fig is None else _spec(fig), note)
+
+    def lazy(self, key: str, build: Callable[[], go.Figure | None], note: str) -> str:
+        """Like :meth:`add`, with the figure's JSON cached under ``key``."""
+        if self._cache is None:
+            return self.add(build(), note)
+        if key not in self._cache:
+            fig = build()
+            self._cache[key] = None if fig is None else _spec(fig)
+        return self._block(self._cache[key], note)
+
+
+def _spec(fig: go.Figure) -> str:
+    """The figure as JSON safe inside a ``<script>`` block (as the report embeds it)."""
+    raw: str = pio.to_json(fig, validate=False, pretty=False)
+    return _json_for_script(raw)
 
 
 def page(title: str, body: str, *, nav: Sequence[tuple[str, str]], here: str = "") -> str:

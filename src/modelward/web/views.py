@@ -8,16 +8,17 @@ Sections whose analysis has not been stored yet say so.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from modelward._exceptions import ConfigError
 from modelward.analyses.forecast import ForecastResult
-from modelward.analyses.results import CheckResult, DriftCell
+from modelward.analyses.results import CheckResult, CheckSummaryItem, DriftCell
 from modelward.lineage.graph import LineageGraph
 from modelward.report import plots
 from modelward.store import Store
@@ -36,22 +37,55 @@ from modelward.web.pages import (
     url,
 )
 
-__all__ = ["NotFound", "Source"]
+__all__ = ["Caches", "Lru", "NotFound", "Source"]
 
 View = tuple[str, str]
+
+
+_SUMMARY: TypeAdapter[list[CheckSummaryItem]] = TypeAdapter(list[CheckSummaryItem])
 
 
 class NotFound(Exception):
     """The page asks for a system, feature, run or node the store does not hold."""
 
 
-class Source:
-    """Stored runs of one open store, with a small cache of parsed results by run id."""
+class Lru(OrderedDict[str, Any]):
+    """A dict keeping its ``size`` most recently used entries."""
 
-    def __init__(self, store: Store, cache: OrderedDict[str, Any], *, size: int = 32) -> None:
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self._lock = threading.RLock()  # sync routes run in a thread pool
+
+    def __getitem__(self, key: str) -> Any:
+        with self._lock:
+            value = super().__getitem__(key)
+            self.move_to_end(key)
+            return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > self.size:
+                self.popitem(last=False)
+
+
+class Caches:
+    """What the app keeps across requests: parsed results of immutable runs by id
+    (few: a check at scale is megabytes) and serialised figures by run id (many)."""
+
+    def __init__(self, *, runs: int = 8, figures: int = 256) -> None:
+        self.runs = Lru(runs)
+        self.figures = Lru(figures)
+
+
+class Source:
+    """Stored runs of one open store, with the app's caches keyed by run id."""
+
+    def __init__(self, store: Store, caches: Caches) -> None:
         self.store = store
-        self._cache = cache
-        self._size = size
+        self.caches = caches
 
     def systems(self) -> list[str]:
         return self.store.list_systems()
@@ -61,27 +95,53 @@ class Source:
             raise NotFound(f"no system {system!r}")
         return self.store.list_runs(system, kind=kind, limit=limit)
 
-    def results(self, run_id: str) -> dict[str, Any]:
-        if run_id in self._cache:
-            self._cache.move_to_end(run_id)
-            out: dict[str, Any] = self._cache[run_id]
-            return out
+    def _raw(self, run_id: str) -> str:
         row = self.store.connection.execute(
             "SELECT results FROM runs WHERE run_id = ?", [run_id]
         ).fetchone()
         if row is None:
             raise NotFound(f"no run {run_id!r}")
-        data: dict[str, Any] = json.loads(row[0]) if row[0] else {}
-        self._cache[run_id] = data
-        while len(self._cache) > self._size:
-            self._cache.popitem(last=False)
-        return data
+        return str(row[0]) if row[0] else "{}"
+
+    def results(self, run_id: str) -> dict[str, Any]:
+        """The results JSON of a run as a dict (cached)."""
+        key = f"{run_id}:dict"
+        if key not in self.caches.runs:
+            self.caches.runs[key] = json.loads(self._raw(run_id))
+        out: dict[str, Any] = self.caches.runs[key]
+        return out
 
     def parsed(self, run_id: str, model: type[Any]) -> Any:
+        """The results of a run validated as ``model`` straight from JSON (cached)."""
         key = f"{run_id}:{model.__name__}"
-        if key not in self._cache:
-            self._cache[key] = model.model_validate(self.results(run_id))
-        return self._cache[key]
+        if key not in self.caches.runs:
+            self.caches.runs[key] = model.model_validate_json(self._raw(run_id))
+        return self.caches.runs[key]
+
+    def figures(self) -> Figures:
+        """A page's figure embedder sharing the app's figure cache."""
+        return Figures(self.caches.figures)
+
+    def latest_summary(self, system: str) -> tuple[RunInfo, list[CheckSummaryItem]] | None:
+        """The latest check's verdict lines, without parsing the whole check when not cached."""
+        for info in self.runs(system, kind="check", limit=5):
+            full = f"{info.run_id}:CheckResult"
+            if full in self.caches.runs:
+                return info, self.caches.runs[full].summary
+            key = f"{info.run_id}:summary"
+            if key not in self.caches.runs:
+                row = self.store.connection.execute(
+                    "SELECT json_extract(results, '$.summary') FROM runs WHERE run_id = ?",
+                    [info.run_id],
+                ).fetchone()
+                try:
+                    self.caches.runs[key] = _SUMMARY.validate_json(
+                        row[0] if row and row[0] else "null"
+                    )
+                except ValidationError:
+                    continue  # a check of an older report schema: try the one before
+            return info, self.caches.runs[key]
+        return None
 
     def latest_check(self, system: str) -> tuple[RunInfo, CheckResult] | None:
         for info in self.runs(system, kind="check", limit=5):
@@ -110,14 +170,14 @@ def system_nav(system: str) -> list[tuple[str, str]]:
 def home(src: Source) -> View:
     cards = []
     for system in src.systems():
-        latest = src.latest_check(system)
+        latest = src.latest_summary(system)
         alerts = src.store.list_alerts(system, status="open", limit=100)
         if latest is None:
             status, lines, when = "none", "<p class='note'>No check stored yet.</p>", None
         else:
-            info, res = latest
+            info, summary = latest
             status = info.status
-            worst = [s for s in res.summary if s.severity in ("critical", "warning")][:3]
+            worst = [s for s in summary if s.severity in ("critical", "warning")][:3]
             lines = (
                 "<ul class='verdict'>"
                 + "".join(
@@ -171,7 +231,7 @@ def overview(src: Source, system: str) -> View:
         parts.append(not_available("No check stored for this system yet."))
         return system, "".join(parts)
     info, res = latest
-    figs = Figures()
+    figs = src.figures()
     verdict = (
         "<ul class='verdict'>"
         + "".join(
@@ -200,13 +260,21 @@ def overview(src: Source, system: str) -> View:
     )
     features = sorted({f.feature for f in res.drift.features})
     links = " ".join(cell_link(f, url("systems", system, "features", f)) for f in features)
+    rid = info.run_id
     parts += [
-        section("volume", "Volume", figs.add(plots.volume_figure(res.health.volume), "No volume.")),
+        section(
+            "volume",
+            "Volume",
+            figs.lazy(
+                f"{rid}:volume", lambda: plots.volume_figure(res.health.volume), "No volume."
+            ),
+        ),
         section(
             "drift",
             "Drift over time",
-            figs.add(
-                plots.drift_heatmap_figure(res.drift.heatmap, res.drift.features),
+            figs.lazy(
+                f"{rid}:drift",
+                lambda: plots.drift_heatmap_figure(res.drift.heatmap, res.drift.features),
                 "No drift heat map in this check.",
             )
             + f"<p>Drill down: {links}</p>",
@@ -214,19 +282,26 @@ def overview(src: Source, system: str) -> View:
         section(
             "performance",
             "Performance over time (realised)",
-            figs.add(
-                plots.performance_figure(res.performance) if res.performance else None,
+            figs.lazy(
+                f"{rid}:performance",
+                lambda: plots.performance_figure(res.performance) if res.performance else None,
                 "No labelled performance in this check.",
             )
             + not_available(
                 "Estimated performance (before labels arrive) is not stored yet for this check."
             ),
         ),
-        section("latency", "p99 latency against its budget", _latency(src, system, res, figs)),
+        section(
+            "latency", "p99 latency against its budget", _latency(src, system, info, res, figs)
+        ),
         section(
             "labels",
             "Label coverage and lag",
-            figs.add(plots.labels_figure(res.health.labels), "No label information."),
+            figs.lazy(
+                f"{rid}:labels",
+                lambda: plots.labels_figure(res.health.labels),
+                "No label information.",
+            ),
         ),
     ]
     return system, "".join(parts)
@@ -240,23 +315,27 @@ def _latency_budget(src: Source, system: str) -> float | None:
     return None
 
 
-def _latency(src: Source, system: str, res: CheckResult, figs: Figures) -> str:
-    fig = plots.latency_figure(res.latency) if res.latency else None
+def _latency(src: Source, system: str, info: RunInfo, res: CheckResult, figs: Figures) -> str:
     budget = _latency_budget(src, system)
-    if fig is not None and budget is not None:
-        fig.add_hline(
-            y=budget,
-            line_dash="dot",
-            line_color=plots.ALERT_COLOR,
-            annotation_text=f"budget {budget:g} ms",
-        )
+
+    def build() -> go.Figure | None:
+        fig = plots.latency_figure(res.latency) if res.latency else None
+        if fig is not None and budget is not None:
+            fig.add_hline(
+                y=budget,
+                line_dash="dot",
+                line_color=plots.ALERT_COLOR,
+                annotation_text=f"budget {budget:g} ms",
+            )
+        return fig
+
     note = (
         f"<p class='meta'>Budget: <b>{budget:g} ms</b> (from the policy of the latest forecast)</p>"
         if budget is not None
         else "<p class='note'>No latency budget stored (a policy with latency_p99 and "
         "`modelward forecast` stores one).</p>"
     )
-    return figs.add(fig, "No latency in this check.") + note
+    return figs.lazy(f"{info.run_id}:latency:{budget}", build, "No latency in this check.") + note
 
 
 # ---------------------------------------------------------------- feature
@@ -266,13 +345,14 @@ def feature(src: Source, system: str, name: str) -> View:
     latest = src.latest_check(system)
     if latest is None:
         raise NotFound("no check stored")
-    _, res = latest
+    info, res = latest
     rows = [f for f in res.drift.features if f.feature == name]
     dists = [d for d in res.drift.distributions if d.feature == name]
     cells = [c for c in res.drift.heatmap if c.feature == name]
     if not (rows or dists or cells):
         raise NotFound(f"no feature {name!r}")
-    figs = Figures()
+    figs = src.figures()
+    key = f"{info.run_id}:feature:{name}"
     segs = [
         [
             f.segment or "all",
@@ -291,9 +371,17 @@ def feature(src: Source, system: str, name: str) -> View:
             section(
                 "distribution",
                 "Reference vs current",
-                figs.add(plots.distribution_figure(dists, rows), "No distribution stored."),
+                figs.lazy(
+                    f"{key}:distribution",
+                    lambda: plots.distribution_figure(dists, rows),
+                    "No distribution stored.",
+                ),
             ),
-            section("drift-time", "Drift over time", figs.add(_drift_line(cells), "No series.")),
+            section(
+                "drift-time",
+                "Drift over time",
+                figs.lazy(f"{key}:drift", lambda: _drift_line(cells), "No series."),
+            ),
             section(
                 "segments",
                 "Per segment",
