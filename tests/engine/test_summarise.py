@@ -216,7 +216,7 @@ def test_bad_parameters() -> None:
     with pytest.raises(ConfigError, match="numeric_bins"):
         get_engine().summarise(log, numeric_bins=0)
     with pytest.raises(ConfigError, match="Unknown engine"):
-        get_engine("spark")
+        get_engine("polars")
 
 
 def _frames(s: Summaries) -> dict[str, pd.DataFrame]:

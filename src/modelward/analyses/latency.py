@@ -4,7 +4,7 @@ p50, p95 and p99 are read from the ``latency`` table with
 :func:`modelward.stats.quantiles_from_log_bins` (rank definition
 ``"inverted_cdf"``: the ``ceil(q n)``-th smallest latency, as
 ``numpy.quantile(..., method="inverted_cdf")``); each is within relative
-error ``meta.latency_accuracy`` (default 0.5 %) of that exact order statistic
+error ``meta.latency_accuracy`` (default 1 %) of that exact order statistic
 (DDSketch). The maximum is exact (``volume.latency_max``).
 
 **Regression rule.** The current window has *regressed* when both hold:

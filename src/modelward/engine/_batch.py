@@ -135,6 +135,8 @@ class BatchAccumulator:
         self._cells = [Reduction.of(c) for c in cells]
         self.G = G
         self.gid = gid
+        self.bw = bw
+        self._rows = Reduction.of(gid)
 
         pred = _f64(b.column("_pred"))
         label = _f64(b.column("_label"))
@@ -168,10 +170,13 @@ class BatchAccumulator:
         self._weights = [s0] if p.binary else [y0, p0, s0, err]
 
         self._volume(b, L, p0, y0, s0, lat, err)
-        for i in range(len(p.numeric)):
-            self._numeric(i, _f64(b.column(f"_x{i}")))
-        for i in range(len(p.categorical)):
-            self._categorical(i, b.column(f"_c{i}"))
+        if p.numeric:
+            self._numerics(b)
+        if p.categorical:
+            codes = np.empty((n, len(p.categorical)), np.int64, order="F")
+            for i in range(len(p.categorical)):
+                codes[:, i] = self._categorical(i, b.column(f"_c{i}"))
+            self._feature_label("c", codes, max(len(c) for c in p.categories) + 3)
         if p.binary and p.has_score:
             B = p.score_bins
             sb = np.floor(np.round(score * B, 9))
@@ -234,47 +239,86 @@ class BatchAccumulator:
         self._add("volume_min", "min", mn)
         self._add("volume_max", "max", mx)
 
-    def _feature_label(self, name: str, code: npt.NDArray[np.integer[Any]], K: int) -> None:
-        """Counts per (group, code, state) and weight sums per (group, code, labelled)."""
-        G, gid = self.G, self.gid
-        base = gid * K + code
-        c = np.bincount(base * self._S + self._state, minlength=G * K * self._S)
-        self._add(f"{name}_n", "sum", c.reshape(G, K, self._S))
-        k2 = base * 2 + self._L
-        w = np.stack([self._bc(k2, G * K * 2, x) for x in self._weights], axis=-1)
-        self._add(f"{name}_w", "sum", w.reshape(G, K, 2, len(self._weights)))
+    def _feature_label(self, name: str, code: _INT, K: int) -> None:
+        """Counts per (group, feature, code, state), weight sums per (group, feature, code, L).
 
-    def _numeric(self, i: int, x: _FLT) -> None:
+        ``code`` is ``(rows, features)``: every feature of a kind in one ``bincount``.
+        """
         G, gid = self.G, self.gid
-        edges = self.plan.edges[i]
-        nan = np.isnan(x)
-        fin = np.isfinite(x)
-        m = len(edges)
-        b: npt.NDArray[np.integer[Any]]
-        if m <= 100:  # a few vectorised comparisons beat a binary search per value
-            b = np.zeros(len(x), np.int8)
-            for e in edges:
-                np.add(b, x >= e, out=b, casting="unsafe")
-        else:
-            b = np.searchsorted(edges, x, side="right").astype(np.int64)
-        if m:
-            b[x == edges[-1]] = m - 1
-        b[nan] = m + 1  # not binned: dropped at the end
-        self._feature_label(f"x{i}", b, m + 2)
-        xf = np.where(fin, x, 0.0)
-        mom = np.stack(
-            [self._bc(gid, G, xf), self._bc(gid, G, xf * xf), self._bc(gid, G, fin.astype(float))],
+        F = code.shape[1]
+        base = np.empty_like(code)  # Fortran order like ``code``: ravel(order="F") is a view
+        np.add((gid * (F * K))[:, None], np.arange(F) * K, out=base)
+        base += code
+        c = np.bincount(
+            (base * self._S + self._state[:, None]).ravel(order="F"), minlength=G * F * K * self._S
+        )
+        self._add(f"{name}_n", "sum", c.reshape(G, F, K, self._S))
+        k2 = (base * 2 + self._L[:, None]).ravel(order="F")
+        w = np.stack(
+            [
+                np.bincount(
+                    k2,
+                    weights=np.tile(x, F),
+                    minlength=G * F * K * 2,
+                )
+                for x in self._weights
+            ],
             axis=-1,
         )
-        self._add(f"m{i}", "sum", mom)
-        mn = np.full(G, np.inf)
-        mx = np.full(G, -np.inf)
-        np.minimum.at(mn, gid, np.where(fin, x, np.inf))
-        np.maximum.at(mx, gid, np.where(fin, x, -np.inf))
-        self._add(f"mn{i}", "min", mn)
-        self._add(f"mx{i}", "max", mx)
+        self._add(f"{name}_w", "sum", w.reshape(G, F, K, 2, len(self._weights)))
 
-    def _categorical(self, i: int, col: pa.Array) -> None:
+    def _numerics(self, b: pa.RecordBatch) -> None:
+        """Bins, moments, min and max of every numeric feature, a few calls in all."""
+        G = self.G
+        p = self.plan
+        F = len(p.numeric)
+        n = b.num_rows
+        x = np.empty((n, F), np.float64, order="F")  # columns contiguous
+        for i in range(F):
+            x[:, i] = _f64(b.column(f"_x{i}"))
+        codes = np.empty((n, F), np.int64, order="F")
+        for i, edges in enumerate(p.edges):
+            xi = x[:, i]
+            m = len(edges)
+            bi: npt.NDArray[np.integer[Any]]
+            if m <= 100:  # a few vectorised comparisons beat a binary search per value
+                bi = np.zeros(n, np.int8)
+                for e in edges:
+                    np.add(bi, xi >= e, out=bi, casting="unsafe")
+            else:
+                bi = np.searchsorted(edges, xi, side="right")
+            codes[:, i] = bi
+            if m:
+                codes[xi == edges[-1], i] = m - 1
+            codes[np.isnan(xi), i] = m + 1  # not binned: dropped at the end
+        self._feature_label("x", codes, max(len(e) for e in p.edges) + 2)
+        fin = np.isfinite(x)
+        xf = np.where(fin, x, 0.0)
+        # per group: rows sorted by group once, then reduceat over all features
+        red = self._rows
+        xs = xf[red.order] if red.order is not None else xf
+        fs = fin[red.order] if red.order is not None else fin
+        mom = np.stack(
+            [
+                np.add.reduceat(xs, red.starts, axis=0),
+                np.add.reduceat(xs * xs, red.starts, axis=0),
+                np.add.reduceat(fs, red.starts, axis=0, dtype=np.float64),
+            ],
+            axis=-1,
+        )
+        full = np.zeros((G, F, 3))
+        full[red.cells] = mom
+        self._add("m", "sum", full)
+        lo = np.where(fs, xs, np.inf)
+        hi = np.where(fs, xs, -np.inf)
+        mn = np.full((G, F), np.inf)
+        mx = np.full((G, F), -np.inf)
+        mn[red.cells] = np.minimum.reduceat(lo, red.starts, axis=0)
+        mx[red.cells] = np.maximum.reduceat(hi, red.starts, axis=0)
+        self._add("mn", "min", mn)
+        self._add("mx", "max", mx)
+
+    def _categorical(self, i: int, col: pa.Array) -> _INT:
         """Codes: 0..k-1 the categories, k other, k+1 null, k+2 unseen."""
         k = len(self.plan.categories[i])
         enc = col.dictionary_encode()
@@ -284,11 +328,11 @@ class BatchAccumulator:
         dcode = np.where(posn < 0, k + 2, np.where(posn < k, posn, k)).astype(np.int64)
         dcode = np.r_[dcode, k + 1]  # the null slot
         idx = _int(enc.indices, len(dic))
-        code = dcode[idx]
-        self._feature_label(f"c{i}", code, k + 3)
+        code: _INT = dcode[idx]
         unseen_d = np.flatnonzero(dcode[:-1] == k + 2)
         if len(unseen_d):
             self._unseen(i, idx, code == k + 2, dic)
+        return code
 
     def _unseen(self, i: int, idx: _INT, rows: _BOOL, dic: pa.Array) -> None:
         nd = len(dic)

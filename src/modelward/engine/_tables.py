@@ -191,8 +191,8 @@ def _feature_label(b: _Builder, s: int, fi: int, feature: str, c: Any, w: Any, s
 
 def _numeric(b: _Builder, s: int, d: Any, i: int, f: str, idx: Any, n: Any) -> None:
     m = len(b.acc.plan.edges[i])
-    fl_n, fl_w = d.get(f"x{i}_n"), d.get(f"x{i}_w")
-    mom, mn, mx = d.get(f"m{i}")[idx], d.get(f"mn{i}")[idx], d.get(f"mx{i}")[idx]
+    fl_n, fl_w = d.get("x_n")[:, :, i], d.get("x_w")[:, :, i]
+    mom, mn, mx = d.get("m")[:, :, i][idx], d.get("mn")[:, :, i][idx], d.get("mx")[:, :, i][idx]
     binned = fl_n[..., : m + 1, :].sum(-1)
     nonnan = binned.sum(-1)[idx]
     cnt = np.rint(mom[:, 2]).astype(np.int64)
@@ -231,7 +231,7 @@ def _categorical(b: _Builder, s: int, d: Any, i: int, f: str) -> None:
     cats = p.categories[i]
     k = len(cats)
     fi = len(p.numeric) + i
-    c, w = d.get(f"c{i}_n"), d.get(f"c{i}_w")
+    c, w = d.get("c_n")[:, :, i, : k + 3], d.get("c_w")[:, :, i, : k + 3]
     tot = c.sum(-1)
     names = [*cats, "__other__", "__null__", "__unseen__"]
     rank = _rank(names)

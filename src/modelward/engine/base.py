@@ -39,7 +39,7 @@ class Engine(Protocol):
         max_categories: int = 50,
         score_bins: int = 1000,
         sample_size: int = 500,
-        latency_accuracy: float = 0.005,
+        latency_accuracy: float = 0.01,
         bins: Bins | None = None,
         progress: Callable[[float], None] | None = None,
     ) -> Summaries:

@@ -33,7 +33,7 @@ from modelward.io.log import PredictionLog
 
 __all__ = ["DuckDBEngine"]
 
-BATCH_ROWS = 1 << 17
+BATCH_ROWS = 1 << 19
 _STEP_US = {"hour": 3_600_000_000, "day": 86_400_000_000, "week": 7 * 86_400_000_000}
 _INT = npt.NDArray[np.int64]
 
@@ -77,7 +77,7 @@ class DuckDBEngine:
         max_categories: int = 50,
         score_bins: int = 1000,
         sample_size: int = 500,
-        latency_accuracy: float = 0.005,
+        latency_accuracy: float = 0.01,
         bins: Bins | None = None,
         progress: Callable[[float], None] | None = None,
     ) -> Summaries:
@@ -121,6 +121,7 @@ class DuckDBEngine:
                 categorical=categorical,
                 numeric_bins=numeric_bins,
                 max_categories=max_categories,
+                sample_key=(reference if reference is not None else log).roles.id,
             )
         if progress is not None:
             progress(0.05)
@@ -232,6 +233,11 @@ class _Scan:
         self._thr: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
         self._cand_wb: _INT = np.zeros(0, np.int64)
         self._cand_h: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
+        #: log column -> the batch column that carries it unchanged
+        self._raw: dict[str, str] = {}
+        self._pending: list[tuple[_INT, npt.NDArray[np.uint64], pa.RecordBatch]] = []
+        self._pending_rows = 0
+        self._raw_schema: pa.Schema | None = None
 
     # -- SQL --------------------------------------------------------------------
     def _time_range(self) -> None:
@@ -265,6 +271,22 @@ class _Scan:
             cols.append(f"CAST({quote(c)} AS DOUBLE) AS _x{i}")
         for i, c in enumerate(self.categorical):
             cols.append(f"CAST({quote(c)} AS VARCHAR) AS _c{i}")
+        if self.k:
+            # the sample keeps whole rows: carry every log column through the scan,
+            # reusing a computed column where it is the column unchanged
+            schema = {k.lower(): v.upper() for k, v in self.log.schema.items()}
+            same = {c: f"_x{i}" for i, c in enumerate(self.numeric)}
+            same_t = {c: "DOUBLE" for c in self.numeric}
+            same.update({c: f"_c{i}" for i, c in enumerate(self.categorical)})
+            same_t.update({c: "VARCHAR" for c in self.categorical})
+            names = self.log.con.sql(f"SELECT * FROM {quote(self.log.view)} LIMIT 0").columns
+            self._raw = {}
+            for j, c in enumerate(names):
+                if c in same and schema.get(c.lower()) == same_t[c]:
+                    self._raw[c] = same[c]
+                else:
+                    self._raw[c] = f"_r{j}"
+                    cols.append(f"{quote(c)} AS _r{j}")
         pred = quote(_req(r.prediction, "prediction"))
         cols.append(f"CAST({pred} AS DOUBLE) AS _pred")
         lab = f"CAST({quote(r.label)} AS DOUBLE)" if r.label else "CAST(NULL AS DOUBLE)"
@@ -317,13 +339,16 @@ class _Scan:
             reader = con.sql(self._select()).to_arrow_reader(BATCH_ROWS)
         except duckdb.Error as exc:
             raise LogSchemaError(str(exc), source=self.log.source) from exc
+        if self.k:
+            self._raw_schema = pa.schema(
+                [reader.schema.field(b).with_name(c) for c, b in self._raw.items()]
+            )
         total = max(self.log.n_rows, 1)
         for batch in reader:
             if batch.num_rows:
                 acc.add(batch)
                 if self.k:
-                    bw = np.asarray(batch.column("_bw").to_numpy(), dtype=np.int64)
-                    self._sample_candidates(bw, batch.column("_h"))
+                    self._sample_candidates(acc.bw, batch)
             self.n_rows += batch.num_rows
             if progress is not None:
                 progress(lo + (hi - lo) * min(self.n_rows / total, 1.0))
@@ -332,54 +357,98 @@ class _Scan:
             out["sample"] = self._sample()
         return out
 
-    def _sample_candidates(self, bw: _INT, h: pa.Array) -> None:
-        """Keep, per (window, bucket), the k smallest hashes seen so far."""
+    def _sample_candidates(self, bw: _INT, batch: pa.RecordBatch) -> None:
+        """Keep, per (window, bucket), the rows of the k smallest hashes seen so far.
+
+        Rows are taken from the batch itself (no second read of the log): a row
+        is kept if its hash is at most the bucket's current k-th smallest and it
+        is among the k smallest of its bucket in this batch. The kept rows are
+        compacted to the bottom k per bucket now and then and at the end.
+        """
         if len(self._thr) == 0:
             self._thr = np.full(self.n_bw, np.iinfo(np.uint64).max, np.uint64)
-        hh = np.asarray(h.to_numpy(zero_copy_only=False), dtype=np.uint64)
-        keep = hh <= self._thr[bw]
-        wb_all = np.concatenate([self._cand_wb, bw[keep]])
-        h_all = np.concatenate([self._cand_h, hh[keep]])
-        order = np.lexsort((h_all, wb_all))
-        wb_s, h_s = wb_all[order], h_all[order]
+        hh = np.asarray(batch.column("_h").to_numpy(zero_copy_only=False), dtype=np.uint64)
+        idx = np.flatnonzero(hh <= self._thr[bw])
+        if len(idx) == 0:
+            return
+        idx = idx[_bottom_k(bw[idx], hh[idx], self.k)]
+        wb_new, h_new = bw[idx], hh[idx]
+        cols = list(self._raw.values())
+        rows = batch.select(cols).take(pa.array(idx))
+        self._pending.append((wb_new, h_new, rows))
+        self._pending_rows += len(idx)
+        wb_all = np.concatenate([self._cand_wb, wb_new])
+        h_all = np.concatenate([self._cand_h, h_new])
+        keep = _bottom_k(wb_all, h_all, self.k)
+        self._cand_wb, self._cand_h = wb_all[keep], h_all[keep]
+        # _bottom_k returns indices sorted by (wb, h): the last of a full bucket is its k-th
+        wb_s = self._cand_wb
+        last = np.r_[wb_s[1:] != wb_s[:-1], True]
         first = np.searchsorted(wb_s, wb_s, side="left")
-        rank = np.arange(len(wb_s)) - first
-        keep2 = rank < self.k
-        self._cand_wb, self._cand_h = wb_s[keep2], h_s[keep2]
-        full = rank == self.k - 1
-        self._thr[wb_s[full]] = h_s[full]
+        full = last & (np.arange(len(wb_s)) - first == self.k - 1)
+        self._thr[wb_s[full]] = self._cand_h[full]
+        if self._pending_rows > 4 * len(self._cand_wb) + 65_536:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Reduce the pending rows to the bottom k per (window, bucket)."""
+        if len(self._pending) <= 1 and self._pending_rows <= len(self._cand_wb):
+            return
+        wb = np.concatenate([p[0] for p in self._pending])
+        h = np.concatenate([p[1] for p in self._pending])
+        tab = pa.Table.from_batches([p[2] for p in self._pending]).combine_chunks()
+        keep = _bottom_k(wb, h, self.k)
+        rows = tab.take(pa.array(keep)).to_batches()
+        batch = rows[0] if len(rows) == 1 else pa.Table.from_batches(rows).combine_chunks()
+        if isinstance(batch, pa.Table):
+            batch = batch.to_batches()[0]
+        self._pending = [(wb[keep], h[keep], batch)] if len(keep) else []
+        self._pending_rows = len(keep)
 
     def _sample(self) -> pa.Table:
-        con = self.log.con
-        if len(self._cand_wb) == 0:
-            last = np.zeros(0, np.int64)
+        """The bottom-k rows per (window, bucket), sorted by window, bucket and hash."""
+        assert self._raw_schema is not None
+        self._compact()
+        if not self._pending:
+            wb: _INT = np.zeros(0, np.int64)
+            h: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
+            raw = self._raw_schema.empty_table()
         else:
-            last = np.r_[np.nonzero(np.diff(self._cand_wb))[0], len(self._cand_wb) - 1]
-        wb = self._cand_wb[last]
-        thr = pa.table(
+            wb, h, rows = self._pending[0]
+            raw = pa.Table.from_batches([rows]).rename_columns(list(self._raw))
+            raw = raw.cast(self._raw_schema)
+        # sort by (window, bucket, hash): window 0 is "current", which sorts first
+        order = np.lexsort((h, wb // 2, wb % 2))
+        wb, h = wb[order], h[order]
+        raw = raw.take(pa.array(order, pa.int64()))
+        head = {
+            "window": pa.array(
+                np.where(wb % 2 == 1, "reference", "current").astype(object), pa.string()
+            ),
+            "bucket": pa.array(self.base_us + (wb // 2) * self.step_us, pa.int64()).cast(
+                pa.timestamp("us")
+            ),
+        }
+        out = pa.table(
             {
-                "tw": pa.array((wb % 2).astype(np.int8)),
-                "tb": pa.array(self.base_us + (wb // 2) * self.step_us, pa.int64()).cast(
-                    pa.timestamp("us")
-                ),
-                "th": pa.array(self._cand_h[last], pa.uint64()),
+                **head,
+                **{c: raw.column(c) for c in raw.column_names},
+                "_hash": pa.array(h, pa.uint64()),
             }
         )
-        r = self.log.roles
-        t = quote(_req(r.time, "time"))
-        name = f"_mw_thr_{id(self)}"
-        con.register(name, thr)
-        try:
-            res = con.sql(
-                f"SELECT CASE s._w WHEN 1 THEN 'reference' ELSE 'current' END AS \"window\", "
-                f"s._b AS bucket, s.* EXCLUDE (_w, _b, _hash), s._hash FROM ("
-                f"SELECT *, CAST({self.window_sql} AS TINYINT) AS _w, "
-                f"CAST(date_trunc('{self.bucket}', {t}) AS TIMESTAMP) AS _b, "
-                f"hash({quote(_req(r.id, 'id'))}) AS _hash FROM {quote(self.log.view)} "
-                f"WHERE {self.where}) s JOIN {name} ON s._w = tw AND s._b = tb AND s._hash <= th "
-                f"QUALIFY row_number() OVER (PARTITION BY s._w, s._b ORDER BY s._hash) <= {self.k} "
-                f'ORDER BY "window", bucket, _hash'
-            ).to_arrow_table()
-        finally:
-            con.unregister(name)
-        return res
+        return out
+
+
+def _bottom_k(wb: _INT, h: npt.NDArray[np.uint64], k: int) -> _INT:
+    """Indices of the ``k`` smallest ``h`` per ``wb``, sorted by ``(wb, h)``.
+
+    Examples
+    --------
+    >>> _bottom_k(np.array([1, 0, 1, 1]), np.array([5, 9, 2, 7], np.uint64), 2).tolist()
+    [1, 2, 0]
+    """
+    order = np.lexsort((h, wb))
+    ws = wb[order]
+    first = np.searchsorted(ws, ws, side="left")
+    out: _INT = order[(np.arange(len(ws)) - first) < k]
+    return out
