@@ -3,8 +3,10 @@
 Security model
 --------------
 - The store path is fixed when the app is made; no request names a file.
-- Every route is ``GET`` (or ``HEAD``); other methods get 405. The app opens
-  the store read-only for each request.
+- Every route is ``GET`` (or ``HEAD``); other methods get 405, except ``POST``
+  on the drill pages (``/drill/...``, :mod:`modelward.web.drill`, whose forms
+  carry a CSRF token). The app opens the store read-only for each request;
+  only a graded drill writes it (its drill history).
 - With a ``token``, every request must carry it: ``Authorization: Bearer
   TOKEN``, or ``?token=TOKEN`` once (the app then sets an HttpOnly,
   SameSite=Strict cookie), compared in constant time; otherwise 401.
@@ -47,6 +49,7 @@ from modelward._exceptions import StoreError
 from modelward.report.html import _plotly_js
 from modelward.store import Store
 from modelward.web import views
+from modelward.web.drill import register_drill_routes
 from modelward.web.pages import e, page
 from modelward.web.views import Caches, Lru, NotFound, Source
 
@@ -137,7 +140,8 @@ def create_app(
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        drill_post = request.method == "POST" and request.url.path.startswith("/drill/")
+        if request.method not in ("GET", "HEAD") and not drill_post:
             return _error_page(405, "The dashboard is read-only.")
         set_cookie = False
         if token is not None:
@@ -237,4 +241,5 @@ def create_app(
         return render(lambda s: views.lineage(s, node), [("Systems", "/")], "Lineage",
                       key=f"/lineage?{node}")  # fmt: skip
 
+    register_drill_routes(app, path)
     return app

@@ -152,9 +152,10 @@ def _spec(fig: go.Figure) -> str:
 
 def page(title: str, body: str, *, nav: Sequence[tuple[str, str]], here: str = "") -> str:
     """The page shell: header navigation, content, Plotly and the figure loader."""
+    items = [*nav, *([] if ("Drill", "/drill") in nav else [("Drill", "/drill")])]
     links = "".join(
         f'<a href="{e(href)}"{" class=here" if label == here else ""}>{e(label)}</a>'
-        for label, href in nav
+        for label, href in items
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
