@@ -207,6 +207,16 @@ def test_segment_inference_limits(make: Callable[..., pa.Table]) -> None:
         read_log(t, max_segment_cardinality=1)
 
 
+def test_at_most_three_segments_are_inferred(make: Callable[..., pa.Table]) -> None:
+    cats = {f"c{j}": [f"v{(i + j) % 3}" for i in range(30)] for j in range(5)}
+    t = make(**cats)
+    every = read_log(t, max_inferred_segments=10).segments
+    assert set(cats) <= set(every)
+    assert read_log(t).segments == every[:3]  # the first three, in column order
+    declared = ["c4", "c3", "c2", "c1"]
+    assert read_log(t, segments=declared).segments == tuple(declared)  # no cap on declared
+
+
 def test_unsupported_feature_types_are_skipped_unless_declared(
     make: Callable[..., pa.Table],
 ) -> None:

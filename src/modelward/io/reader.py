@@ -334,6 +334,7 @@ def read_log(
     features: Sequence[str] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     max_segment_cardinality: int = 20,
+    max_inferred_segments: int = 3,
 ) -> PredictionLog:
     """Read and validate a prediction log.
 
@@ -358,6 +359,12 @@ def read_log(
         The DuckDB connection to put the view in (default: a new in-memory one).
     max_segment_cardinality
         Largest (approximate) number of values of an inferred segment.
+    max_inferred_segments
+        Most segment columns inferred (the first in column order). Every
+        segment column multiplies the summaries (buckets x segment values x
+        features x bins), so a log with many small categorical columns would
+        otherwise summarise into more cells than it has rows; declare more
+        with ``segments`` (``--segment``).
 
     Returns
     -------
@@ -431,6 +438,7 @@ def read_log(
     )
     if declared_segments is None:
         segs = [c for c in candidates if 2 <= scan.distinct[c] <= max_segment_cardinality]
+        segs = segs[:max_inferred_segments]
     else:
         for s in segs:
             dtype = schema[s]
