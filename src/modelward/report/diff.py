@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 from modelward._exceptions import StoreError
 from modelward.analyses.diff import DiffResult, FlipRate, MetricDelta
 from modelward.report._format import MISSING, fmt_count, fmt_interval, fmt_num, fmt_pct
-from modelward.report.html import _CSS, _LOADER, _e, _Page, _plotly_js, _table
+from modelward.report.html import CSS, LOADER, Page, escape, html_table, plotly_js
 from modelward.report.markdown import escape_md
 from modelward.report.plots import CURRENT_COLOR, REFERENCE_COLOR, _layout, _t
 
@@ -327,36 +327,36 @@ def _html_metrics(rows: Sequence[MetricDelta], with_segment: bool) -> str:
     head = (("segment",) if with_segment else ()) + _METRIC_HEADER
     cells = [
         [
-            _e(c)
+            escape(c)
             for c in ([_seg(m.segment, m.segment_value)] if with_segment else []) + _delta_cells(m)
         ]
         for m in rows
     ]
     off = 1 if with_segment else 0
     bad = {i for i, m in enumerate(rows) if m.worse}
-    return _table(head, cells, numeric={off + 1, off + 2, off + 3, off + 6}, bad=bad)
+    return html_table(head, cells, numeric={off + 1, off + 2, off + 3, off + 6}, bad=bad)
 
 
-def _sections(r: DiffResult, page: _Page) -> dict[str, str]:
+def _sections(r: DiffResult, page: Page) -> dict[str, str]:
     out: dict[str, str] = {}
     out["header"] = (
-        f"<h1>modelward diff: {_e(r.baseline_source)} → {_e(r.candidate_source)}</h1>"
-        f'<p class="meta">{_e(_header_line(r).replace("**", ""))}</p>'
+        f"<h1>modelward diff: {escape(r.baseline_source)} → {escape(r.candidate_source)}</h1>"
+        f'<p class="meta">{escape(_header_line(r).replace("**", ""))}</p>'
     )
-    items = "".join(f"<li>{_e(s)}</li>" for s in r.summary) or "<li>Nothing to report.</li>"
-    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in r.notes)
+    items = "".join(f"<li>{escape(s)}</li>" for s in r.summary) or "<li>Nothing to report.</li>"
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in r.notes)
     out["changes"] = f'<ul class="verdict">{items}</ul>{notes}'
     if r.mode == "paired":
         flips = ([r.flip] if r.flip else []) + list(r.flips_by_segment)
-        out["flips"] = page.figure(flip_figure(r), "No predictions to compare.") + _table(
+        out["flips"] = page.figure(flip_figure(r), "No predictions to compare.") + html_table(
             _FLIP_HEADER,
-            [[_e(c) for c in _flip_cells(f)] for f in flips],
+            [[escape(c) for c in _flip_cells(f)] for f in flips],
             numeric={1, 2, 3, 5, 6},
         )
         out["flip-bands"] = page.figure(flip_bands_figure(r), "No score column in both logs.")
     else:
         why = "The logs share too few ids to compare predictions row by row."
-        out["flips"] = out["flip-bands"] = f'<p class="note">{_e(why)}</p>'
+        out["flips"] = out["flip-bands"] = f'<p class="note">{escape(why)}</p>'
     overall = [m for m in r.metrics if not m.segment]
     out["metrics"] = page.figure(metric_delta_figure(r), "No metric could be compared.") + (
         _html_metrics(overall, False) if overall else ""
@@ -378,13 +378,13 @@ def _sections(r: DiffResult, page: _Page) -> dict[str, str]:
         out["drift"] = '<p class="note">Feature drift was not computed.</p>'
     else:
         rows = sorted(r.feature_drift, key=lambda d: (not d.drifted, d.segment, -(d.effect or 0)))
-        out["drift"] = _table(
+        out["drift"] = html_table(
             ("feature", "segment", "method", "effect", "p adjusted", "drifted"),
             [
                 [
-                    _e(d.feature),
-                    _e(_seg(d.segment, d.segment_value)),
-                    _e(d.method),
+                    escape(d.feature),
+                    escape(_seg(d.segment, d.segment_value)),
+                    escape(d.method),
                     fmt_num(d.effect),
                     fmt_num(d.p_adjusted),
                     "yes" if d.drifted else "no",
@@ -399,24 +399,24 @@ def _sections(r: DiffResult, page: _Page) -> dict[str, str]:
 
 def render_diff_html(r: DiffResult) -> str:
     """Render a diff as one self-contained HTML page (Plotly inlined once, no external file)."""
-    page = _Page()
+    page = Page()
     content = _sections(r, page)
     nav = "".join(f'<a href="#{sid}">{title}</a>' for sid, title in DIFF_SECTIONS[1:])
     body = []
     for sid, title in DIFF_SECTIONS:
         heading = "" if sid == "header" else f"<h2>{title}</h2>"
         body.append(f'<section id="{sid}">{heading}{content[sid]}</section>')
-    title = f"modelward diff: {_e(r.baseline_source)} → {_e(r.candidate_source)}"
+    title = f"modelward diff: {escape(r.baseline_source)} → {escape(r.candidate_source)}"
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
-        f"<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{_plotly_js()}</script>\n'
+        f"<style>{CSS}</style>\n"
+        f'<script type="text/javascript">{plotly_js()}</script>\n'
         "</head>\n<body>\n"
         f"<nav>{nav}</nav>\n<main>\n" + "\n".join(body) + "\n</main>\n"
-        f"<script>{_LOADER}</script>\n</body>\n</html>\n"
+        f"<script>{LOADER}</script>\n</body>\n</html>\n"
     )
 
 

@@ -30,9 +30,9 @@ Examples
 
 from __future__ import annotations
 
+import html as _html
 from collections.abc import Sequence
 from functools import cache
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,19 @@ from modelward.report._format import (
 )
 from modelward.report.estimate import estimate_figure
 
-__all__ = ["SECTIONS", "render_html", "write_html"]
+__all__ = [
+    "CSS",
+    "LOADER",
+    "SECTIONS",
+    "Page",
+    "escape",
+    "html_table",
+    "json_for_script",
+    "plotly_js",
+    "render_html",
+    "report_sections",
+    "write_html",
+]
 
 #: Section ids and titles, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -85,7 +97,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("multivariate", "Multivariate drift"),
 )
 
-_CSS = """
+CSS = """
 :root { --fg:#1f2328; --muted:#656d76; --line:#d0d7de; --bg:#ffffff; --panel:#f6f8fa;
   --crit:#cf222e; --warn:#9a6700; --info:#0969da; --ok:#1a7f37; }
 * { box-sizing: border-box; }
@@ -117,7 +129,7 @@ ul.verdict li { padding:3px 0; }
 .plot { width:100%; }
 """
 
-_LOADER = """
+LOADER = """
 document.querySelectorAll('script[type="application/json"][data-figure]').forEach(function (s) {
   var spec = JSON.parse(s.textContent);
   var target = document.getElementById(s.getAttribute('data-figure'));
@@ -127,38 +139,38 @@ document.querySelectorAll('script[type="application/json"][data-figure]').forEac
 
 
 @cache
-def _plotly_js() -> str:
+def plotly_js() -> str:
     js: str = get_plotlyjs()
     return js
 
 
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+def escape(text: object) -> str:
+    return _html.escape(str(text), quote=True)
 
 
-def _json_for_script(text: str) -> str:
+def json_for_script(text: str) -> str:
     """Make JSON safe inside a ``<script>`` block (still the same JSON value)."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class _Page:
+class Page:
     def __init__(self) -> None:
         self.n_figures = 0
 
     def figure(self, fig: Any, note: str) -> str:
         if fig is None:
-            return f'<p class="note">{_e(note)}</p>'
+            return f'<p class="note">{escape(note)}</p>'
         self.n_figures += 1
         fid = f"fig-{self.n_figures}"
         raw: str = pio.to_json(fig, validate=False, pretty=False)
-        spec = _json_for_script(raw)
+        spec = json_for_script(raw)
         return (
             f'<div class="plot" id="{fid}"></div>\n'
             f'<script type="application/json" data-figure="{fid}">{spec}</script>'
         )
 
 
-def _table(
+def html_table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     numeric: set[int],
@@ -178,14 +190,14 @@ def _table(
 
 
 def _header(result: CheckResult) -> str:
-    segments = ", ".join(_e(s) for s in result.segments) or MISSING
+    segments = ", ".join(escape(s) for s in result.segments) or MISSING
     return (
-        f"<h1>modelward check: {_e(result.source)}</h1>"
-        f'<p class="meta">reference <b>{_e(result.reference)}</b> · bucket'
-        f" <b>{_e(result.bucket)}</b> · <b>{fmt_count(result.n_rows)}</b> rows"
+        f"<h1>modelward check: {escape(result.source)}</h1>"
+        f'<p class="meta">reference <b>{escape(result.reference)}</b> · bucket'
+        f" <b>{escape(result.bucket)}</b> · <b>{fmt_count(result.n_rows)}</b> rows"
         f" ({fmt_count(result.n_reference_rows)} reference, {fmt_count(result.n_current_rows)}"
         f" current) · {len(result.features)} features · segments: {segments}</p>"
-        f'<p class="meta">run {_e(result.created_at.isoformat())} · report schema'
+        f'<p class="meta">run {escape(result.created_at.isoformat())} · report schema'
         f" v{result.schema_version}</p>"
     )
 
@@ -196,7 +208,7 @@ def _verdict(result: CheckResult) -> str:
         return '<p class="note">No findings.</p>'
     lis = "".join(
         f'<li><span class="sev sev-{i.severity}">{i.severity}</span>'
-        f'<span class="area">{i.area}</span>{_e(i.message)}</li>'
+        f'<span class="area">{i.area}</span>{escape(i.message)}</li>'
         for i in items
     )
     return f'<ul class="verdict">{lis}</ul>'
@@ -207,10 +219,10 @@ def _drift_table(rows: Sequence[FeatureDrift]) -> str:
               "floor", "PSI", "JS", "rows ref", "rows cur", "drifted"]  # fmt: skip
     body = [
         [
-            _e(f.feature),
-            _e(segment_label(f.segment, f.segment_value)),
+            escape(f.feature),
+            escape(segment_label(f.segment, f.segment_value)),
             f.kind,
-            _e(f.method),
+            escape(f.method),
             fmt_num(f.statistic),
             fmt_num(f.p_adjusted),
             fmt_num(f.effect),
@@ -224,26 +236,26 @@ def _drift_table(rows: Sequence[FeatureDrift]) -> str:
         for f in rows
     ]
     bad = {i for i, f in enumerate(rows) if f.drifted}
-    return _table(header, body, numeric=set(range(4, 12)), bad=bad)
+    return html_table(header, body, numeric=set(range(4, 12)), bad=bad)
 
 
 def _perf_table(perf: PerformanceResult) -> str:
     names = metric_names(perf)
     windows: list[PerformanceWindow] = [w for w in (perf.reference, perf.current) if w]
     windows += perf.by_segment
-    header = ["window", "segment", "rows", "labelled", *(_e(m) for m in names)]
+    header = ["window", "segment", "rows", "labelled", *(escape(m) for m in names)]
     rows = [
         [
             w.window,
-            _e(segment_label(w.segment, w.segment_value)),
+            escape(segment_label(w.segment, w.segment_value)),
             fmt_count(w.n_rows),
             fmt_count(w.n_labelled),
             *(fmt_metric(w.metrics.get(m)) for m in names),
         ]
         for w in windows
     ]
-    table = _table(header, rows, numeric=set(range(2, 4 + len(names))))
-    degraded = ", ".join(_e(m) for m in perf.degraded)
+    table = html_table(header, rows, numeric=set(range(2, 4 + len(names))))
+    degraded = ", ".join(escape(m) for m in perf.degraded)
     note = (
         f"<p>Degraded (interval excludes the reference): <b>{degraded}</b></p>" if degraded else ""
     )
@@ -254,16 +266,23 @@ def _latency_table(points: Sequence[LatencyPoint]) -> str:
     rows = [
         [
             p.window,
-            _e(segment_label(p.segment, p.segment_value)),
+            escape(segment_label(p.segment, p.segment_value)),
             fmt_count(p.n),
             *(fmt_num(v) for v in (p.p50, p.p95, p.p99, p.max)),
         ]
         for p in points
     ]
-    return _table(["window", "segment", "rows", "p50", "p95", "p99", "max"], rows, {2, 3, 4, 5, 6})
+    return html_table(
+        ["window", "segment", "rows", "p50", "p95", "p99", "max"], rows, {2, 3, 4, 5, 6}
+    )
 
 
-def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
+def report_sections(result: CheckResult, page: Page | None = None) -> dict[str, str]:
+    """The HTML of every section of :data:`SECTIONS` for ``result``, by section id."""
+    return _sections(result, page or Page())
+
+
+def _sections(result: CheckResult, page: Page) -> dict[str, str]:
     health, drift, perf, lat = result.health, result.drift, result.performance, result.latency
     no_labels = "Not computed: no labelled rows."
     out: dict[str, str] = {"header": _header(result), "verdict": _verdict(result)}
@@ -279,7 +298,7 @@ def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
     ranked = top_drift(drift.features)
     features = ""
     if drift.rule:
-        features = f'<p class="note">{_e(drift.rule)} (alpha {fmt_num(drift.alpha)})</p>'
+        features = f'<p class="note">{escape(drift.rule)} (alpha {fmt_num(drift.alpha)})</p>'
     features += _drift_table(ranked) if ranked else '<p class="note">No feature was tested.</p>'
     features += page.figure(
         plots.distribution_figure(drift.distributions, drift.features),
@@ -305,7 +324,7 @@ def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
     if est is None:
         out["estimate"] = '<p class="note">Not computed: needs a score and reference labels.</p>'
     else:
-        out["estimate"] = f'<p class="note">{_e(est.assumption)}</p>' + page.figure(
+        out["estimate"] = f'<p class="note">{escape(est.assumption)}</p>' + page.figure(
             estimate_figure(est), "No per-bucket estimate."
         )
     if result.triggers:
@@ -313,16 +332,16 @@ def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
             [
                 f'<span class="sev sev-{"critical" if t.status == "firing" else "ok"}">'
                 f"{t.status}</span>",
-                _e(t.constraint),
-                _e(segment_label(t.segment, t.segment_value)),
-                _e(t.metric),
-                f"{_e(t.limit_kind)} {fmt_num(t.limit)}",
+                escape(t.constraint),
+                escape(segment_label(t.segment, t.segment_value)),
+                escape(t.metric),
+                f"{escape(t.limit_kind)} {fmt_num(t.limit)}",
                 fmt_time(t.since) if t.since else "",
                 str(t.consecutive_failures),
             ]
             for t in result.triggers
         ]
-        out["triggers"] = _table(
+        out["triggers"] = html_table(
             ["status", "constraint", "segment", "metric", "limit", "since", "failing in a row"],
             rows,
             numeric=set(),
@@ -346,15 +365,15 @@ def _sections(result: CheckResult, page: _Page) -> dict[str, str]:
             [
                 f'<span class="sev sev-{i.severity}">{i.severity}</span>',
                 i.kind,
-                _e(i.feature or ""),
-                _e(segment_label(i.segment, i.segment_value)),
+                escape(i.feature or ""),
+                escape(segment_label(i.segment, i.segment_value)),
                 fmt_time(i.since) if i.since else "",
-                _e(i.message),
+                escape(i.message),
             ]
             for i in issues_by_severity(health.issues)
         ]
-        out["health"] = _table(["severity", "kind", "column", "segment", "since", "issue"], rows,
-                               numeric=set())  # fmt: skip
+        header = ["severity", "kind", "column", "segment", "since", "issue"]
+        out["health"] = html_table(header, rows, numeric=set())
     else:
         out["health"] = '<p class="note">No data-health issues.</p>'
     out["multivariate"] = page.figure(
@@ -377,7 +396,7 @@ def render_html(result: CheckResult) -> str:
         The page: Plotly inlined once in ``<head>``, no external script, style or
         font, every section of :data:`SECTIONS` present.
     """
-    page = _Page()
+    page = Page()
     content = _sections(result, page)
     nav = "".join(f'<a href="#{sid}">{title}</a>' for sid, title in SECTIONS[1:])
     body = []
@@ -388,12 +407,12 @@ def render_html(result: CheckResult) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>modelward check: {_e(result.source)}</title>\n"
-        f"<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{_plotly_js()}</script>\n'
+        f"<title>modelward check: {escape(result.source)}</title>\n"
+        f"<style>{CSS}</style>\n"
+        f'<script type="text/javascript">{plotly_js()}</script>\n'
         "</head>\n<body>\n"
         f"<nav>{nav}</nav>\n<main>\n" + "\n".join(body) + "\n</main>\n"
-        f"<script>{_LOADER}</script>\n</body>\n</html>\n"
+        f"<script>{LOADER}</script>\n</body>\n</html>\n"
     )
 
 
@@ -423,3 +442,7 @@ def write_html(result: CheckResult, path: str | Path) -> Path:
     except OSError as exc:
         raise StoreError(f"{target}: cannot write the report: {exc.strerror or exc}") from exc
     return target
+
+
+# Former private names, still imported by modules written before they were public.
+_CSS, _LOADER, _plotly_js, _e, _Page, _table = CSS, LOADER, plotly_js, escape, Page, html_table

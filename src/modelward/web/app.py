@@ -46,7 +46,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelward._exceptions import StoreError
-from modelward.report.html import _plotly_js
+from modelward.report.html import plotly_js
 from modelward.store import Store
 from modelward.web import views
 from modelward.web.drill import register_drill_routes
@@ -73,7 +73,7 @@ _HEADERS = {
 
 @cache
 def _plotly_bytes() -> bytes:
-    return _plotly_js().encode("utf-8")
+    return plotly_js().encode("utf-8")
 
 
 def _error_page(status: int, message: str) -> HTMLResponse:

@@ -73,7 +73,7 @@ from modelward.drills.scenario import (
     pick_scenario,
 )
 from modelward.drills.session import Debrief, Drill, debrief, grade_drill, prepare
-from modelward.report.html import SECTIONS, _Page, _sections
+from modelward.report.html import SECTIONS, report_sections
 from modelward.simulate import DOMAINS
 from modelward.store import Store
 from modelward.web.pages import e, fmt, kv, page, section, table
@@ -370,7 +370,7 @@ def _start_page(path: Path, registry: DrillRegistry, error: str | None = None) -
 
 
 def _evidence(check: CheckResult) -> str:
-    content = _sections(check, _Page())
+    content = report_sections(check)
     head = kv(
         [
             ("rows", check.n_rows),

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from modelward.lineage.graph import Edge, Node
-from modelward.report.html import _CSS, _LOADER, _json_for_script
+from modelward.report.html import CSS, LOADER, json_for_script
 
 __all__ = ["Figures", "e", "fmt", "lineage_svg", "page", "section", "table", "url"]
 
@@ -147,7 +147,7 @@ class Figures:
 def _spec(fig: go.Figure) -> str:
     """The figure as JSON safe inside a ``<script>`` block (as the report embeds it)."""
     raw: str = pio.to_json(fig, validate=False, pretty=False)
-    return _json_for_script(raw)
+    return json_for_script(raw)
 
 
 def page(title: str, body: str, *, nav: Sequence[tuple[str, str]], here: str = "") -> str:
@@ -161,10 +161,10 @@ def page(title: str, body: str, *, nav: Sequence[tuple[str, str]], here: str = "
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
-        f"<title>{e(title)} - modelward</title>\n<style>{_CSS}{_EXTRA_CSS}</style>\n"
+        f"<title>{e(title)} - modelward</title>\n<style>{CSS}{_EXTRA_CSS}</style>\n"
         '<script src="/static/plotly.js"></script>\n</head>\n<body>\n'
         f'<header class="top"><a class="brand" href="/">modelward</a>{links}</header>\n'
-        f"<main>\n<h1>{e(title)}</h1>\n{body}\n</main>\n<script>{_LOADER}</script>\n"
+        f"<main>\n<h1>{e(title)}</h1>\n{body}\n</main>\n<script>{LOADER}</script>\n"
         "</body>\n</html>\n"
     )
 
