@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from tests.analyses._perf_fixtures import START, binary_table, current_rows, summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
@@ -22,6 +21,7 @@ from sklearn import metrics as skm
 from modelward.analyses.latency import analyse_latency
 from modelward.analyses.performance import _binary_metrics, analyse_performance
 from modelward.stats import auc_binned_error_bound, ks_binned, psi
+from tests.analyses._perf_fixtures import START, binary_table, current_rows, summarise
 
 REF_END = "2026-01-03"
 B = 1000

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.analyses._perf_fixtures import binary_table, summarise
 
 from modelward._exceptions import ConfigError
 from modelward.analyses.latency import analyse_latency
 from modelward.analyses.results import LatencyPoint
 from modelward.simulate import simulate
+from tests.analyses._perf_fixtures import binary_table, summarise
 
 
 def _sim(domain: str, fault: str, seed: int):  # type: ignore[no-untyped-def]

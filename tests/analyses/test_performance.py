@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.analyses._perf_fixtures import binary_table, summarise
 
 from modelward._exceptions import ConfigError
 from modelward.analyses.performance import (
@@ -19,6 +18,7 @@ from modelward.analyses.results import PerformanceWindow
 from modelward.engine.summaries import Summaries
 from modelward.simulate import SimulationResult, simulate
 from modelward.stats import average_precision_binned, ece
+from tests.analyses._perf_fixtures import binary_table, summarise
 
 
 def _sim(
