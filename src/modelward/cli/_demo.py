@@ -10,11 +10,15 @@ from rich.console import Console
 
 from modelward._api import save_check, summarise
 from modelward.analyses.check import run_check
+from modelward.analyses.triage import run_triage
 from modelward.cli._check import write_reports
 from modelward.cli._inspect import render_profile
+from modelward.cli._triage import render_text
 from modelward.cli.app import app
 from modelward.io import describe, read_log
+from modelward.io.events import read_events
 from modelward.report import render_terminal
+from modelward.report.incident import write_incident_report
 from modelward.simulate import simulate
 from modelward.store import Store
 
@@ -67,6 +71,16 @@ def demo(
     reports = write_reports(check, out / "report")
     console.print(f"Stored as run {run_id} in {out / 'store.duckdb'}.")
     console.print("Reports: " + ", ".join(str(p) for p in reports))
+
+    events = out / "events.csv"
+    console.print(
+        f"\n[bold]$ modelward triage {log_path} --reference-end {reference_end} "
+        f"--events {events}[/]  (same summaries, no second scan)"
+    )
+    triage = run_triage(summaries, events=read_events(events))
+    console.print(render_text(triage), highlight=False, soft_wrap=True)
+    incident = write_incident_report(triage, out / "incident")
+    console.print("Incident report: " + ", ".join(str(p) for p in incident.values()))
 
     console.print("\n[bold]What was injected[/] (truth.json, hidden from the analyses):")
     shown = {k: truth[k] for k in ("cause", "onset", "segment", "features") if k in truth}
