@@ -7,7 +7,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelward.engine.edges import log_bin_numpy, log_bin_sql
+from modelward.engine.edges import (
+    log_bin_numpy,
+    log_bin_sql,
+    sample_hash_python,
+    sample_hash_sql,
+)
 
 _CON = duckdb.connect()
 
@@ -35,3 +40,16 @@ def test_log_bins_bound_relative_error() -> None:
     g = (1 + a) / (1 - a)
     est = 2 * g**i / (g + 1)
     assert np.all(np.abs(est - x) <= a * x * (1 + 1e-12))
+
+
+@settings(max_examples=30, deadline=None)
+@given(ids=st.lists(st.text(max_size=12) | st.integers(-(2**62), 2**62), min_size=1, max_size=20))
+def test_sample_hash_sql_equals_python(ids: list[str | int]) -> None:
+    vals = [str(v) for v in ids]
+    got = [
+        r[0]
+        for r in _CON.execute(
+            f"SELECT {sample_hash_sql('x')} FROM unnest(?::VARCHAR[]) t(x)", [vals]
+        ).fetchall()
+    ]
+    assert got == [sample_hash_python(v) for v in vals]

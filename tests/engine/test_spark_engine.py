@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +58,23 @@ def _assert_same(d: Summaries, s: Summaries) -> None:
             else:
                 assert x.to_pylist() == y.to_pylist(), (name, col)
     ds, ss = d.tables.get("sample"), s.tables.get("sample")
+    assert (ds is None) == (ss is None)
     if ds is not None and ss is not None:
-        # the hashes differ until DuckDB uses the portable md5 hash: same sizes per bucket
-        def sizes(t: pa.Table) -> list[tuple[str, object, int]]:
-            g = t.group_by(["window", "bucket"]).aggregate([("_hash", "count")])
-            return sorted(zip(*(g[c].to_pylist() for c in g.column_names), strict=True))
+        # the portable md5 hash: the very same rows, in the same order
+        assert ds.column_names == ss.column_names
+        assert ds.num_rows == ss.num_rows > 0
+        ss = ss.cast(ds.schema)
+        for col in ds.column_names:
+            assert _values(ds[col]) == _values(ss[col]), ("sample", col)
 
-        assert sizes(ds) == sizes(ss)
+
+def _values(col: pa.ChunkedArray) -> list[object]:
+    """Python values with NaN made comparable."""
+    return ["NaN" if isinstance(v, float) and math.isnan(v) else v for v in col.to_pylist()]
 
 
-def _both(path: Path, spark, **kw):  # type: ignore[no-untyped-def]
-    log = read_log(str(path))
+def _both(path: Path, spark, segments=None, **kw):  # type: ignore[no-untyped-def]
+    log = read_log(str(path), segments=segments)
     d = get_engine("duckdb").summarise(log, **kw)
     slog = read_spark_log(str(path), spark=spark, like=log)
     s = SparkEngine(spark=spark).summarise(slog, bins=d.meta.bins, **kw)
@@ -97,35 +104,39 @@ def test_edges_computed_by_spark_equal_duckdb(spark, tmp_path: Path) -> None:  #
     path = tmp_path / "ref.parquet"
     pq.write_table(tab, path)
     log = read_log(str(path))
-    for k in (3, 20, 37):
-        want = compute_bins(
-            log.con,
-            f'SELECT * FROM "{log.view}"',
-            numeric=["x", "z"],
-            categorical=["colour"],
-            numeric_bins=k,
-            max_categories=2,
-        )
-        got = spark_bins(
-            spark.read.parquet(str(path)),
-            numeric=["x", "z"],
-            categorical=["colour"],
-            numeric_bins=k,
-            max_categories=2,
-        )
+    df = spark.read.parquet(str(path)).cache()
+    full = None
+    # exact edges, then edges of the hash sample (about 500 of the 2001 rows)
+    for k, rows in ((37, 10_000), (20, 10_000), (20, 500)):
+        kw = {
+            "numeric": ["x", "z"],
+            "categorical": ["colour", "country"],
+            "numeric_bins": k,
+            "max_categories": 2,
+            "sample_key": "prediction_id",
+            "sample_rows": rows,
+        }
+        want = compute_bins(log.con, f'SELECT * FROM "{log.view}"', **kw)  # type: ignore[arg-type]
+        got = spark_bins(df, **kw)  # type: ignore[arg-type]
         assert got == want
+        if k == 20:
+            if full is None:
+                full = want
+            else:  # the sample really is a sample, with the full reference's categories
+                assert want.numeric_edges["x"] != full.numeric_edges["x"]
+                assert want.categories == full.categories
 
 
 def test_same_summaries_with_reference_range(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "log.parquet"
-    pq.write_table(make_table(3000, seed=1), path)
+    pq.write_table(make_table(1500, seed=1), path)
     _, _, d, s = _both(path, spark, reference_end="2026-01-04", sample_size=50)
     _assert_same(d, s)
     assert s.meta.engine == "spark"
 
 
 @settings(
-    max_examples=1,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -160,8 +171,10 @@ def test_same_summaries_every_simulated_cause(spark, tmp_path: Path) -> None:  #
             "reference_end"
         ]
     )
-    _, _, d, s = _both(path, spark, reference_end=ref_end, sample_size=30)
-    assert "cause" in d.meta.segments
+    _, _, d, s = _both(
+        path, spark, segments=["cause", "country"], reference_end=ref_end, sample_size=30
+    )
+    assert d.meta.segments == ["cause", "country"]
     _assert_same(d, s)
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from tests.engine.engine_logs import make_log, make_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelward._exceptions import ConfigError
 from modelward.engine import Summaries, get_engine, log_bin_numpy
+from modelward.engine.edges import sample_hash_python
+from tests.engine.engine_logs import make_log, make_table
 
 REF_END = "2026-01-04"
 
@@ -260,17 +260,17 @@ def test_merge_of_halves_equals_whole(seed: int, frac: float) -> None:
 
 
 def test_sample_is_bottom_k_by_hash(summ: Summaries, table: pa.Table) -> None:
+    # reference: the portable hash computed by hashlib, bottom 7 per (window, day) in pandas
     s = summ.table("sample").to_pandas()
-    con = duckdb.connect()
-    con.register("t", table)
-    exp = con.sql(
-        "SELECT CASE WHEN timestamp < TIMESTAMP '2026-01-05' THEN 'reference' ELSE 'current' "
-        "END AS w, date_trunc('day', timestamp) AS b, prediction_id, hash(prediction_id) AS h "
-        "FROM t QUALIFY row_number() OVER (PARTITION BY w, b ORDER BY h) <= 7"
-    ).df()
+    t = table.select(["prediction_id", "timestamp"]).to_pandas()
+    t["h"] = [sample_hash_python(v) for v in t["prediction_id"]]
+    t["w"] = np.where(t["timestamp"] < pd.Timestamp("2026-01-05"), "reference", "current")
+    t["b"] = t["timestamp"].dt.floor("D")
+    exp = t.sort_values("h").groupby(["w", "b"]).head(7)
     assert sorted(s["prediction_id"]) == sorted(exp["prediction_id"])
     assert (s.groupby(["window", "bucket"]).size() == 7).all()
     assert s["_hash"].dtype == np.uint64
+    assert [int(h) for h in s["_hash"]] == [sample_hash_python(v) for v in s["prediction_id"]]
 
 
 def test_filter_and_roundtrip(summ: Summaries) -> None:

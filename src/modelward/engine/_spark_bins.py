@@ -11,6 +11,12 @@ itself interpolates between those two values. The edges are therefore
 bit-identical to the DuckDB engine's. Categories: the same ``count DESC, value``
 order and caps as :func:`modelward.engine.edges.compute_bins`.
 
+Above ``sample_rows`` reference rows, numeric edges come from the rows whose
+portable sample hash is below ``2**64 * sample_rows / n``, the same rows as
+DuckDB's (:func:`modelward.engine.edges.sample_hash_sql`): Spark compares the
+hash as 16 lowercase hex digits (:func:`sample_hash_hex`), whose string order
+is the unsigned order, so no signed 64-bit overflow can occur.
+
 ``percentile_disc`` keeps a hash map of the distinct values of each feature per
 partition: on a very large reference, pass ``bins=`` from a DuckDB pass instead.
 
@@ -30,13 +36,27 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from modelward.engine.edges import OTHER_CATEGORIES_CAP, dedupe_edges
+from modelward.engine.edges import EDGE_SAMPLE_ROWS, OTHER_CATEGORIES_CAP, dedupe_edges
 from modelward.engine.summaries import Bins
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-__all__ = ["rank_prob", "spark_bins"]
+__all__ = ["rank_prob", "sample_hash_hex", "spark_bins"]
+
+
+def sample_hash_hex(id_col: Column) -> Column:
+    """The portable sample hash of ``id_col`` as 16 lowercase hex digits (big-endian).
+
+    The first 8 bytes of ``md5(CAST(id AS STRING))`` read little-endian: the
+    byte pairs of the first 16 hex digits of ``md5`` in reverse order. String
+    order of the result equals the unsigned order of the 64-bit hash;
+    ``conv(h, 16, 10)`` is its decimal value.
+    """
+    from pyspark.sql import functions as F
+
+    h = F.md5(id_col.cast("string"))
+    return F.concat(*[F.substring(h, 2 * i + 1, 2) for i in reversed(range(8))])
 
 
 def rank_prob(rank: int, n: int) -> float:
@@ -81,15 +101,26 @@ def spark_bins(
     categorical: Sequence[str],
     numeric_bins: int,
     max_categories: int,
+    sample_key: str | None = None,
+    sample_rows: int = EDGE_SAMPLE_ROWS,
 ) -> Bins:
-    """Bins of the reference rows ``df``, equal to DuckDB's ``compute_bins`` on the same rows."""
+    """Bins of the reference rows ``df``, equal to DuckDB's ``compute_bins`` on the same rows.
+
+    ``sample_key`` (the id column) and ``sample_rows`` as in
+    :func:`modelward.engine.edges.compute_bins`.
+    """
     from pyspark.sql import functions as F
 
     edges: dict[str, list[float]] = {}
     if numeric:
-        counts = df.agg(
-            *[F.count(_finite(df, c)).alias(f"n{i}") for i, c in enumerate(numeric)]
-        ).collect()[0]
+        fin = [F.count(_finite(df, c)).alias(f"n{i}") for i, c in enumerate(numeric)]
+        counts = df.agg(F.count(F.lit(1)).alias("_rows"), *fin).collect()[0]
+        n_rows = int(counts["_rows"])
+        ndf = df  # the rows the numeric edges come from
+        if sample_key is not None and n_rows > sample_rows:
+            thr = min(int(2**64 * sample_rows / n_rows), 2**64 - 1)
+            ndf = df.where(sample_hash_hex(F.col(sample_key)) < F.lit(f"{thr:016x}"))
+            counts = ndf.agg(*fin).collect()[0]
         probs = [i / numeric_bins for i in range(numeric_bins + 1)]
         plans: list[tuple[str, int, list[int]]] = []
         aggs = []
@@ -106,7 +137,7 @@ def spark_bins(
                     f"q{i}"
                 )
             )
-        row = df.agg(*aggs).collect()[0] if aggs else None
+        row = ndf.agg(*aggs).collect()[0] if aggs else None
         con = duckdb.connect()
         try:
             for c, n, ranks in plans:
@@ -124,19 +155,37 @@ def spark_bins(
     cats: dict[str, list[str]] = {}
     others: dict[str, list[str]] = {}
     cap = max_categories + OTHER_CATEGORIES_CAP
-    for c in categorical:
-        v = F.col(c).cast("string")
-        rows = (
-            df.where(F.col(c).isNotNull())
-            .groupBy(v.alias("v"))
-            .count()
-            .orderBy(F.col("count").desc(), F.col("v").asc())
-            .limit(cap)
-            .collect()
+    if categorical:
+        from pyspark.sql import Window
+
+        # every categorical feature in one job: (feature index, value) counts, top ``cap`` each
+        pairs = F.explode(
+            F.array(
+                *[
+                    F.struct(F.lit(i).alias("f"), F.col(c).cast("string").alias("v"))
+                    for i, c in enumerate(categorical)
+                ]
+            )
         )
-        values = [str(r["v"]) for r in rows]
-        cats[c] = values[:max_categories]
-        others[c] = sorted(values[max_categories:])
+        w = Window.partitionBy("f").orderBy(F.col("count").desc(), F.col("v").asc())
+        rows = (
+            df.select(pairs.alias("e"))
+            .select("e.f", "e.v")
+            .where(F.col("v").isNotNull())
+            .groupBy("f", "v")
+            .count()
+            .withColumn("_rn", F.row_number().over(w))
+            .where(F.col("_rn") <= cap)
+            .toArrow()
+            .to_pylist()
+        )
+        got: dict[int, list[tuple[int, str]]] = {}
+        for r in rows:
+            got.setdefault(int(r["f"]), []).append((-int(r["count"]), str(r["v"])))
+        for i, c in enumerate(categorical):
+            values = [v for _, v in sorted(got.get(i, []))]
+            cats[c] = values[:max_categories]
+            others[c] = sorted(values[max_categories:])
     return Bins(numeric_edges=edges, categories=cats, other_categories=others)
 
 

@@ -1,10 +1,11 @@
 """The DuckDB engine: reference bins, then one streaming scan -> summaries.
 
 The scan asks DuckDB for compact per-row codes (bucket, segment values, category
-indices, score and log bins, the id hash) and streams them as Arrow record
-batches; numpy ``bincount`` adds them up per batch at the finest grain
-(window x bucket x every segment column). A GROUPING SETS query over those small
-tables then yields the all-traffic and per-segment rows from the same pass.
+indices, score and log bins, the portable id hash of ``edges.sample_hash_sql``)
+and streams them as Arrow record batches; numpy ``bincount`` adds them up per
+batch at the finest grain (window x bucket x every segment column). A GROUPING
+SETS query over those small tables then yields the all-traffic and per-segment
+rows from the same pass.
 Memory is bounded by the batch size and the number of groups, never by rows.
 """
 
@@ -22,7 +23,7 @@ import pyarrow as pa
 from modelward._exceptions import ConfigError, LogSchemaError
 from modelward.engine._batch import BatchAccumulator, ScanPlan
 from modelward.engine._tables import to_tables
-from modelward.engine.edges import compute_bins, log_bin_sql, quote
+from modelward.engine.edges import compute_bins, log_bin_sql, quote, sample_hash_sql
 from modelward.engine.summaries import (
     Bins,
     Summaries,
@@ -305,7 +306,7 @@ class _Scan:
             lagbin = "CAST(NULL AS INTEGER)"
         cols.append(f"{lagbin} AS _lagbin")
         if self.k:
-            cols.append(f"hash({quote(_req(r.id, 'id'))}) AS _h")
+            cols.append(f"{sample_hash_sql(quote(_req(r.id, 'id')))} AS _h")
         return f"SELECT {', '.join(cols)} FROM {quote(self.log.view)} WHERE {self.where}"
 
     def _plan(self) -> ScanPlan:

@@ -10,10 +10,13 @@ Examples
 [0, 116, -32768]
 >>> float(log_gamma(0.01)) > 0
 True
+>>> sample_hash_python("p1")
+4143455629600780012
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -33,6 +36,8 @@ __all__ = [
     "log_bin_sql",
     "log_gamma",
     "quote",
+    "sample_hash_python",
+    "sample_hash_sql",
 ]
 
 #: Bin of values <= 0 in log-spaced bins.
@@ -44,6 +49,23 @@ OTHER_CATEGORIES_CAP = 1000
 def quote(name: str) -> str:
     """A DuckDB-quoted identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def sample_hash_sql(expr: str) -> str:
+    """DuckDB SQL of the portable sample hash of ``expr`` (an id), a UBIGINT.
+
+    The hash is the first 8 bytes of ``md5(CAST(id AS VARCHAR))`` read as a
+    little-endian unsigned 64-bit integer. Both engines use it (DuckDB through
+    ``md5_number``, Spark through the hex digits of ``md5``), so the bottom-k
+    row sample and the hash-sampled reference edges are the same rows in both.
+    """
+    return f"(md5_number(CAST({expr} AS VARCHAR)) & {2**64 - 1}::UHUGEINT)::UBIGINT"
+
+
+def sample_hash_python(value: object) -> int:
+    """Python twin of :func:`sample_hash_sql` for an id already rendered as DuckDB would."""
+    digest = hashlib.md5(str(value).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "little")
 
 
 def log_gamma(accuracy: float) -> float:
@@ -97,10 +119,11 @@ def compute_bins(
     (``k = numeric_bins``) of finite values, duplicates removed: exact when the
     reference has at most ``sample_rows`` rows or no ``sample_key`` (an id
     column) is given, otherwise exact quantiles of the deterministic sample of
-    rows whose ``hash(sample_key)`` is below ``2**64 * sample_rows / n``
-    (about ``sample_rows`` rows). Edges only have to be fixed, not exact: every
-    count over them is exact, and a sample of 200,000 rows puts each edge within
-    about 0.003 of its nominal quantile. Categories are always exact, from one
+    rows whose portable hash (:func:`sample_hash_sql`) of ``sample_key`` is below
+    ``2**64 * sample_rows / n`` (about ``sample_rows`` rows). Edges only have to
+    be fixed, not exact: every count over them is exact, and a sample of 200,000
+    rows puts each edge within about 0.003 of its nominal quantile. Categories are
+    always exact, from one
     GROUPING SETS query over all reference rows: the ``max_categories`` most
     frequent non-null values (ties by value), then up to
     :data:`OTHER_CATEGORIES_CAP` further values remembered as ``__other__``.
@@ -121,7 +144,8 @@ def compute_bins(
             n = int(con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0])
             if n > sample_rows:
                 thr = min(int(2**64 * sample_rows / n), 2**64 - 1)
-                src = f"(SELECT * FROM {src} WHERE hash({quote(sample_key)}) < {thr}::UBIGINT)"
+                h = sample_hash_sql(quote(sample_key))
+                src = f"(SELECT * FROM {src} WHERE {h} < {thr}::UBIGINT)"
         probs = "[" + ", ".join(repr(i / numeric_bins) for i in range(numeric_bins + 1)) + "]"
         exprs = [
             f"quantile_cont(CASE WHEN isfinite(CAST({quote(c)} AS DOUBLE)) "

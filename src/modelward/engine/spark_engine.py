@@ -10,13 +10,14 @@ the DuckDB engine's; every formula (bins, log bins, clipping, sums) is the
 DuckDB engine's, so both engines give the same counts and sums equal within
 float rounding (the summation order differs).
 
-The sample hash is portable: the first 16 hex digits of ``md5(id)`` as an
-unsigned 64-bit integer (in DuckDB: ``('0x' || md5(id)[1:16])::UBIGINT``).
+The sample hash is portable (:func:`modelward.engine.edges.sample_hash_sql`):
+the first 8 bytes of ``md5(id)`` as a little-endian unsigned 64-bit integer, so
+both engines keep exactly the same sample rows.
 
 Examples
 --------
->>> SAMPLE_HASH_DUCKDB_SQL.format(id='"prediction_id"')
-'(\\'0x\\' || md5(CAST("prediction_id" AS VARCHAR))[1:16])::UBIGINT'
+>>> target_schema("score").field("score_bin").type
+DataType(int16)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelward._exceptions import ConfigError
-from modelward.engine._spark_bins import spark_bins
+from modelward.engine._spark_bins import sample_hash_hex, spark_bins
 from modelward.engine._spark_log import SparkLog, read_spark_log
 from modelward.engine.edges import NONPOSITIVE_BIN, log_gamma
 from modelward.engine.summaries import (
@@ -47,10 +48,7 @@ from modelward.io.log import PredictionLog
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-__all__ = ["SAMPLE_HASH_DUCKDB_SQL", "SparkEngine", "local_spark_session"]
-
-#: The portable sample hash in DuckDB SQL (``{id}`` is the quoted id column).
-SAMPLE_HASH_DUCKDB_SQL = "('0x' || md5(CAST({id} AS VARCHAR))[1:16])::UBIGINT"
+__all__ = ["SparkEngine", "local_spark_session", "target_schema"]
 _counter = itertools.count()
 
 
@@ -193,6 +191,7 @@ class SparkEngine:
                 categorical=categorical,
                 numeric_bins=numeric_bins,
                 max_categories=max_categories,
+                sample_key=(sref if sref is not None else slog).roles.id,
             )
         for c in numeric:
             if c not in bins.numeric_edges:
@@ -403,15 +402,17 @@ class _Codes:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        h = F.substring(F.md5(F.col(str(self.log.roles.id)).cast("string")), 1, 16)
+        h = sample_hash_hex(F.col(str(self.log.roles.id)))
         out = df.select(
             F.when(window == 1, "reference").otherwise("current").alias("window"),
             self._bucket().alias("bucket"),
             *[F.col(c) for c in df.columns],
-            F.conv(h, 16, 10).alias("_hash"),
+            h.alias("_hash"),
         )
-        w = Window.partitionBy("window", "bucket").orderBy(F.col("_hash").cast("decimal(20,0)"))
-        return out.withColumn("_rn", F.row_number().over(w)).where(F.col("_rn") <= k).drop("_rn")
+        # 16 lowercase hex digits: string order is the unsigned order of the hash
+        w = Window.partitionBy("window", "bucket").orderBy(F.col("_hash"))
+        out = out.withColumn("_rn", F.row_number().over(w)).where(F.col("_rn") <= k).drop("_rn")
+        return out.withColumn("_hash", F.conv(F.col("_hash"), 16, 10))
 
 
 def _sample_table(df: DataFrame) -> pa.Table:
@@ -423,12 +424,29 @@ def _sample_table(df: DataFrame) -> pa.Table:
     return tab.sort_by(keys)
 
 
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _lit(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_VOLUME_AGGS = (
+    "count(*) AS n",
+    "sum(CAST(_L AS BIGINT)) AS n_labelled",
+    "sum(_y0) AS label_sum",
+    "sum(_p0) AS prediction_sum",
+    "sum(_s0) AS score_sum",
+    "{npp} AS n_predicted_positive",
+    "sum(_ll) AS logloss_sum",
+    "sum(_br) AS brier_sum",
+    "sum(abs(_d)) AS abs_err_sum",
+    "sum(_d * _d) AS sq_err_sum",
+    "sum(_d) AS err_sum",
+    "count(_lat) AS latency_n",
+    "coalesce(sum(_lat), 0D) AS latency_sum",
+    "count(_lagbin) AS label_lag_n",
+    "min(_lat) AS latency_min",
+    "max(_lat) AS latency_max",
+)
+_KEYS = "`window`, bucket, segment, segment_value"
 
 
 def _aggregate(
@@ -440,146 +458,156 @@ def _aggregate(
     categorical: list[str],
     progress: Callable[[float], None] | None,
 ) -> dict[str, pa.Table]:
-    segs = codes.segments
+    """Every summaries table from three Spark jobs over the persisted codes.
 
-    def query(src: str, extra: list[str], aggs: list[str], where: str = "TRUE") -> pa.Table:
-        # one GROUP BY per grouping set (all traffic, then each segment), in one job
-        sets = [("''", "''")] + [(_lit(s), f"_g{j}") for j, s in enumerate(segs)]
-        parts = [
+    Each job is one ``GROUP BY GROUPING SETS`` (all traffic and each segment
+    column, times the table keys): the row-level codes, the numeric features
+    exploded to one row per (row, feature), the categorical ones likewise. The
+    numeric and categorical jobs group at the ``feature_label`` grain; the
+    driver rolls those small results up into ``numeric_bins``,
+    ``numeric_moments``, ``categorical`` and ``unseen`` with DuckDB.
+    """
+    import duckdb
+
+    segs = codes.segments
+    gcols = [f"_g{j}" for j in range(len(segs))]
+
+    def query(src: str, key_sets: list[list[str]], aggs: list[str], flags: list[str]) -> pa.Table:
+        sets = [
+            "(" + ", ".join(["_w", "bucket", *g, *keys]) + ")"
+            for g in [[], *([c] for c in gcols)]
+            for keys in key_sets
+        ]
+        if gcols:
+            name = (
+                "CASE "
+                + " ".join(
+                    f"WHEN grouping({c}) = 0 THEN {_lit(s)}"
+                    for c, s in zip(gcols, segs, strict=True)
+                )
+                + " ELSE '' END"
+            )
+            value = "coalesce(" + ", ".join(gcols) + ", '')"
+        else:
+            name = value = "''"
+        cols = sorted({k for keys in key_sets for k in keys})
+        sql = (
             "SELECT CASE _w WHEN 1 THEN 'reference' ELSE 'current' END AS `window`, bucket, "
             f"{name} AS segment, {value} AS segment_value"
-            + "".join(f", {e}" for e in extra)
+            + "".join(f", {c}" for c in cols)
+            + "".join(f", grouping({f}) AS _k_{f}" for f in flags)
             + "".join(f", {a}" for a in aggs)
-            + f" FROM {src} WHERE {where} GROUP BY ALL"
-            for name, value in sets
-        ]
-        return spark.sql(" UNION ALL ".join(parts)).toArrow()
+            + f" FROM {src} GROUP BY GROUPING SETS ({', '.join(sets)})"
+        )
+        return spark.sql(sql).toArrow()
 
-    seg_cols = ", ".join(f"_g{j}" for j in range(len(segs)))
-    keys_sel = "_w, bucket" + (f", {seg_cols}" if seg_cols else "")
     out: dict[str, pa.Table] = {}
-    npp = "sum(CAST(_p0 = 1 AS BIGINT))" if codes.binary else "CAST(0 AS BIGINT)"
-    out["volume"] = query(
-        view,
-        [],
-        [
+    con = duckdb.connect()
+    try:
+        # job 1: volume, score, latency and label lag (key columns absent from a set are null,
+        # so the grouping() flags tell the sets apart)
+        npp = "sum(CAST(_p0 = 1 AS BIGINT))" if codes.binary else "CAST(0 AS BIGINT)"
+        key_sets: list[list[str]] = [[], ["_latbin"], ["_lab01", "_lagbin"]]
+        if codes.binary and codes.has_score:
+            key_sets.append(["_sb", "_lab", "_pred"])
+        flags = [keys[-1] for keys in key_sets[1:]]
+        aggs = [a.format(npp=npp) for a in _VOLUME_AGGS]
+        con.register("v", query(view, key_sets, aggs, flags))
+        no_keys = " AND ".join(f"_k_{f} = 1" for f in flags)
+        out["volume"] = con.sql(f"SELECT * FROM v WHERE {no_keys}").to_arrow_table()
+        out["latency"] = con.sql(
+            f"SELECT {_KEYS}, _latbin AS bin, n AS count FROM v "
+            "WHERE _k__latbin = 0 AND _latbin IS NOT NULL"
+        ).to_arrow_table()
+        out["label_lag"] = con.sql(
+            f"SELECT {_KEYS}, _lab01 AS label, _lagbin AS bin, n AS count FROM v "
+            "WHERE _k__lagbin = 0 AND _lagbin IS NOT NULL"
+        ).to_arrow_table()
+        if codes.binary and codes.has_score:
+            out["score"] = con.sql(
+                f"SELECT {_KEYS}, _sb AS score_bin, _lab AS label, _pred AS prediction, "
+                "n AS count FROM v WHERE _k__pred = 0 AND _sb IS NOT NULL"
+            ).to_arrow_table()
+        if progress is not None:
+            progress(0.4)
+        seg_sel = "".join(f", {c}" for c in gcols)
+        label_cols = "_L, _y0, _p0, _s0, _err"
+        label_aggs = [
             "count(*) AS n",
-            "sum(CAST(_L AS BIGINT)) AS n_labelled",
             "sum(_y0) AS label_sum",
             "sum(_p0) AS prediction_sum",
             "sum(_s0) AS score_sum",
-            f"{npp} AS n_predicted_positive",
-            "sum(_ll) AS logloss_sum",
-            "sum(_br) AS brier_sum",
-            "sum(abs(_d)) AS abs_err_sum",
-            "sum(_d * _d) AS sq_err_sum",
-            "sum(_d) AS err_sum",
-            "count(_lat) AS latency_n",
-            "coalesce(sum(_lat), 0D) AS latency_sum",
-            "count(_lagbin) AS label_lag_n",
-            "min(_lat) AS latency_min",
-            "max(_lat) AS latency_max",
-        ],
-    )
-    if progress is not None:
-        progress(0.3)
-    label_cols = "_L, _y0, _p0, _s0, _err"
-    fl_parts = []
-    if numeric:
-        structs = ", ".join(
-            f"named_struct('f', {_lit(c)}, 'xf', _xf{i}, 'xn', _xn{i}, 'b', _xb{i})"
-            for i, c in enumerate(numeric)
+            "sum(_err) AS error_sum",
+        ]
+        fl_sum = (
+            "sum(n) AS count, sum(label_sum) AS label_sum, sum(prediction_sum) AS "
+            "prediction_sum, sum(score_sum) AS score_sum, sum(error_sum) AS error_sum"
         )
-        nsrc = (
-            f"(SELECT {keys_sel}, {label_cols}, e.f AS feature, e.xf AS xf, e.xn AS xn, "
-            f"e.b AS b FROM {view} LATERAL VIEW explode(array({structs})) t AS e)"
-        )
-        out["numeric_moments"] = query(
-            nsrc,
-            ["feature"],
-            [
-                "count(xf) AS `count`",
-                "count(*) - sum(CAST(xn AS BIGINT)) AS nulls",
-                "coalesce(sum(xf), 0D) AS `sum`",
-                "coalesce(sum(xf * xf), 0D) AS sum_sq",
-                "min(xf) AS `min`",
-                "max(xf) AS `max`",
-            ],
-        )
-        out["numeric_bins"] = query(
-            nsrc, ["feature", "b AS bin"], ["count(*) AS `count`"], where="b IS NOT NULL"
-        )
-        fl_parts.append(
-            f"SELECT {keys_sel}, {label_cols}, feature, b FROM {nsrc} WHERE b IS NOT NULL"
-        )
-    if categorical:
-        structs = ", ".join(
-            f"named_struct('f', {_lit(c)}, 'cc', _cc{i}, 'ci', _ci{i}, 'u', _u{i})"
-            for i, c in enumerate(categorical)
-        )
-        csrc = (
-            f"(SELECT {keys_sel}, {label_cols}, e.f AS feature, e.cc AS cc, e.ci AS ci, "
-            f"e.u AS u FROM {view} LATERAL VIEW explode(array({structs})) t AS e)"
-        )
-        out["categorical"] = query(csrc, ["feature", "cc AS category"], ["count(*) AS `count`"])
-        unseen = query(
-            csrc, ["feature", "u AS value"], ["count(*) AS `count`"], where="u IS NOT NULL"
-        )
-        out["unseen"] = _top_unseen(unseen)
-        fl_parts.append(f"SELECT {keys_sel}, {label_cols}, feature, ci AS b FROM {csrc}")
-    if progress is not None:
-        progress(0.6)
-    if fl_parts:
-        fsrc = "(" + " UNION ALL ".join(fl_parts) + ")"
-        out["feature_label"] = query(
-            fsrc,
-            ["feature", "b AS bin", "_L AS labelled"],
-            [
-                "count(*) AS `count`",
-                "sum(_y0) AS label_sum",
-                "sum(_p0) AS prediction_sum",
-                "sum(_s0) AS score_sum",
-                "sum(_err) AS error_sum",
-            ],
-        )
-    if codes.binary and codes.has_score:
-        out["score"] = query(
-            view,
-            ["_sb AS score_bin", "_lab AS label", "_pred AS prediction"],
-            ["count(*) AS `count`"],
-            where="_sb IS NOT NULL",
-        )
-    out["latency"] = query(
-        view, ["_latbin AS bin"], ["count(*) AS `count`"], where="_latbin IS NOT NULL"
-    )
-    out["label_lag"] = query(
-        view,
-        ["_lab01 AS label", "_lagbin AS bin"],
-        ["count(*) AS `count`"],
-        where="_lagbin IS NOT NULL",
-    )
+        fl_parts: list[str] = []
+        if numeric:
+            # job 2: numeric features at the (feature, bin, labelled) grain
+            structs = ", ".join(
+                f"named_struct('f', {_lit(c)}, 'xf', _xf{i}, 'xn', _xn{i}, 'b', _xb{i})"
+                for i, c in enumerate(numeric)
+            )
+            nsrc = (
+                f"(SELECT _w, bucket{seg_sel}, {label_cols}, e.f AS feature, e.xf AS xf, "
+                f"e.xn AS xn, e.b AS b FROM {view} LATERAL VIEW explode(array({structs})) t AS e)"
+            )
+            mom = [
+                "count(xf) AS nx",
+                "sum(CAST(xn AS BIGINT)) AS nn",
+                "sum(xf) AS sx",
+                "sum(xf * xf) AS sxx",
+                "min(xf) AS lo",
+                "max(xf) AS hi",
+            ]
+            con.register("nx", query(nsrc, [["feature", "b", "_L"]], label_aggs + mom, []))
+            k = f"{_KEYS}, feature"
+            out["numeric_moments"] = con.sql(
+                f"SELECT {k}, sum(nx) AS count, sum(n) - sum(nn) AS nulls, "
+                "coalesce(sum(sx), 0) AS sum, coalesce(sum(sxx), 0) AS sum_sq, "
+                f"min(lo) AS min, max(hi) AS max FROM nx GROUP BY {k}"
+            ).to_arrow_table()
+            out["numeric_bins"] = con.sql(
+                f"SELECT {k}, b AS bin, sum(n) AS count FROM nx WHERE b IS NOT NULL GROUP BY {k}, b"
+            ).to_arrow_table()
+            fl_parts.append(
+                f"SELECT {k}, b AS bin, _L AS labelled, {fl_sum} FROM nx WHERE b IS NOT NULL "
+                f"GROUP BY {k}, b, _L"
+            )
+        if progress is not None:
+            progress(0.6)
+        if categorical:
+            # job 3: categorical features at the (feature, category, unseen value, labelled) grain
+            structs = ", ".join(
+                f"named_struct('f', {_lit(c)}, 'cc', _cc{i}, 'ci', _ci{i}, 'u', _u{i})"
+                for i, c in enumerate(categorical)
+            )
+            csrc = (
+                f"(SELECT _w, bucket{seg_sel}, {label_cols}, e.f AS feature, e.cc AS cc, "
+                f"e.ci AS ci, e.u AS u FROM {view} LATERAL VIEW explode(array({structs})) t AS e)"
+            )
+            con.register("cx", query(csrc, [["feature", "cc", "ci", "u", "_L"]], label_aggs, []))
+            k = f"{_KEYS}, feature"
+            out["categorical"] = con.sql(
+                f"SELECT {k}, cc AS category, sum(n) AS count FROM cx GROUP BY {k}, cc"
+            ).to_arrow_table()
+            out["unseen"] = con.sql(
+                f"SELECT {k}, u AS value, sum(n) AS count FROM cx WHERE u IS NOT NULL "
+                f"GROUP BY {k}, u QUALIFY row_number() OVER (PARTITION BY {k} "
+                f"ORDER BY count DESC, value) <= {UNSEEN_TOP}"
+            ).to_arrow_table()
+            fl_parts.append(
+                f"SELECT {k}, ci AS bin, _L AS labelled, {fl_sum} FROM cx GROUP BY {k}, ci, _L"
+            )
+        if fl_parts:
+            out["feature_label"] = con.sql(" UNION ALL ".join(fl_parts)).to_arrow_table()
+    finally:
+        con.close()
     if progress is not None:
         progress(0.9)
     return {name: _conform(name, tab) for name, tab in out.items()}
-
-
-def _top_unseen(tab: pa.Table) -> pa.Table:
-    if tab.num_rows == 0:
-        return tab
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.register("u", tab)
-        part = ", ".join(
-            f'"{c}"' for c in ("window", "bucket", "segment", "segment_value", "feature")
-        )
-        return con.sql(
-            f"SELECT * FROM u QUALIFY row_number() OVER (PARTITION BY {part} "
-            f"ORDER BY count DESC, value) <= {UNSEEN_TOP}"
-        ).to_arrow_table()
-    finally:
-        con.close()
 
 
 #: Narrow integer types of some columns (as the DuckDB engine writes them).
