@@ -36,6 +36,7 @@ def triage(
     config: str | Path | None = None,
     segments: Sequence[str] | None = None,
     min_confidence: float = 0.5,
+    estimate: bool = True,
 ) -> TriageResult:
     """Rank the causes of a degradation in ``log`` against its reference window.
 
@@ -53,6 +54,9 @@ def triage(
         Column-role mapping, config file and segment columns, as for ``read_log``.
     min_confidence
         Findings below this confidence are listed as ruled out.
+    estimate
+        When concept drift or label noise is found, compare the label-free
+        performance estimate with realised performance as further evidence.
     """
     evs = read_events(events) if isinstance(events, str | Path) else list(events or [])
     summaries = summarise(
@@ -67,4 +71,6 @@ def triage(
     if as_of is not None:
         text = as_of.isoformat() if isinstance(as_of, date | datetime) else str(as_of)
         when = parse_event_time(text)
-    return run_triage(summaries, events=evs, as_of=when, min_confidence=min_confidence)
+    return run_triage(
+        summaries, events=evs, as_of=when, min_confidence=min_confidence, estimate=estimate
+    )

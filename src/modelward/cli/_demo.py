@@ -11,9 +11,6 @@ from rich.console import Console
 from modelward._api import save_check, summarise
 from modelward.analyses.check import run_check
 from modelward.analyses.triage import run_triage
-from modelward.cli._check import write_reports
-from modelward.cli._inspect import render_profile
-from modelward.cli._triage import render_text
 from modelward.cli.app import app
 from modelward.io import describe, read_log
 from modelward.io.events import read_events
@@ -38,6 +35,12 @@ def demo(
     days: int = typer.Option(60, "--days", help="Days of traffic."),
 ) -> None:
     """Simulate a card-fraud system with an incident, then inspect and check it."""
+    # sibling command modules are imported here, not at the top: each of them imports
+    # the app, which imports this module, so a top-level import would be circular
+    from modelward.cli._check import write_reports
+    from modelward.cli._inspect import render_profile
+    from modelward.cli._triage import render_text
+
     console.rule("[bold]modelward demo")
     with console.status(f"Simulating a card-fraud system with a {fault} incident..."):
         result = simulate(

@@ -44,7 +44,9 @@ CONTAINMENT: dict[str, str] = {
 MONITORING: dict[str, str] = {
     "covariate_drift": "per-feature drift (PSI / JS) on the named features, per segment, daily",
     "prior_shift": "predicted-positive rate and the score-mixture weight, daily",
-    "concept_drift": "calibration per feature region on matured labels; events for labeling-policy changes",
+    "concept_drift": (
+        "calibration per feature region on matured labels; events for labeling-policy changes"
+    ),
     "label_noise": "error rate on confidently scored rows, per label source",
     "schema_change": "null rate, out-of-range share and unseen categories per feature, hourly",
     "data_gap": "volume share per segment value against its reference share, hourly",

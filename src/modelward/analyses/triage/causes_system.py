@@ -22,7 +22,14 @@ from modelward.analyses.triage.evidence import (
 from modelward.analyses.triage.onset import ChangeOnset, change_onset
 from modelward.analyses.triage.signals import column, cube
 
-__all__ = ["data_gap", "label_delay", "latency_regression", "proportion_change", "schema_change"]
+__all__ = [
+    "data_gap",
+    "label_delay",
+    "latency_regression",
+    "malformed",
+    "proportion_change",
+    "schema_change",
+]
 
 #: Smallest relative loss of a segment's share reported as a data gap.
 MIN_GAP = 0.05
@@ -107,17 +114,30 @@ def data_gap(ctx: Context) -> list[Candidate]:
     return out
 
 
-def _malformed_numeric(ctx: Context, feature: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+def malformed(
+    ctx: Context, feature: str, *, segment: str = "", value: str = ""
+) -> tuple[FloatArray, FloatArray]:
+    """Daily (malformed, total) rows of one feature in one segment value (all traffic: "")."""
+    if feature in ctx.features("numeric"):
+        bad, total, _ = _malformed_numeric(ctx, feature, segment=segment, value=value)
+        return bad, total
+    cat = ctx.table("categorical", segment=segment, value=value, feature=feature)
+    total = cube(cat, ctx.days, "count")
+    bad = cube(cat, ctx.days, "count", [("category", ["__unseen__", "__null__"])]).sum(axis=1)
+    return bad, total
+
+
+def _malformed_numeric(
+    ctx: Context, feature: str, *, segment: str = "", value: str = ""
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Daily (malformed, total, nulls): nulls plus values outside the reference's [min, max]."""
-    mom = ctx.table("numeric_moments", feature=feature)
+    mom = ctx.table("numeric_moments", segment=segment, value=value, feature=feature)
     nulls = cube(mom, ctx.days, "nulls")
     count = cube(mom, ctx.days, "count")
     edges = ctx.summaries.meta.numeric_edges.get(feature, [])
-    bins = ctx.table("numeric_bins", feature=feature)
+    bins = ctx.table("numeric_bins", segment=segment, value=value, feature=feature)
     last = len(edges)
-    oor = (
-        cube(bins, ctx.days, "count", [("bin", [0, last])]).sum(axis=1) if edges else 0 * nulls
-    )
+    oor = cube(bins, ctx.days, "count", [("bin", [0, last])]).sum(axis=1) if edges else 0 * nulls
     binned = cube(bins, ctx.days, "count")
     total = np.maximum(count, binned) + nulls
     return nulls + oor, total, nulls
@@ -441,6 +461,33 @@ def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, Floa
     return (obs - exp) / math.sqrt(var), obs / max(exp, 1e-9) - 1, d_obs, d_exp
 
 
+def _delay_segment(ctx: Context, onset: int) -> dict[str, str] | None:
+    """The segment value whose label deficit explains the global one (rest: its siblings)."""
+    from modelward.analyses.triage.localise import explains
+
+    post = ~ctx.days.ref & (np.arange(ctx.days.n) >= onset)
+    best: tuple[float, dict[str, str]] | None = None
+    for col in ctx.summaries.meta.segments:
+        vals = ctx.segment_values(col)
+        if len(vals) < 2:
+            continue
+        per = {v: _expected_labels(ctx, col, v) for v in vals}
+        for v in vals:
+            o_in, e_in = per[v][0][post].sum(), per[v][1][post].sum()
+            o_out = sum(per[u][0][post].sum() for u in vals if u != v)
+            e_out = sum(per[u][1][post].sum() for u in vals if u != v)
+            if e_in < 1 or e_out < 1:
+                continue
+            z_in, z_out = (e_in - o_in) / math.sqrt(e_in), (e_out - o_out) / math.sqrt(e_out)
+            if z_out > 0 and (e_out - o_out) / e_out < MIN_DEFICIT:
+                z_out = min(z_out, 0.0)  # a deficit too small to report is no deficit
+            if explains(z_in=z_in, n_in=e_in, z_out=z_out, n_out=e_out):
+                score = z_in - max(z_out, 0.0)
+                if best is None or score > best[0]:
+                    best = (score, {col: v})
+    return best[1] if best else None
+
+
 def label_delay(ctx: Context) -> list[Candidate]:
     """Fewer labels than the reference's lag distribution predicts at each bucket's age."""
     if ctx.vol("n_labelled")[ctx.days.ref].sum() <= 0:
@@ -472,14 +519,15 @@ def label_delay(ctx: Context) -> list[Candidate]:
         lag_on = change_onset(x, d_exp, start=ctx.start)
         if lag_on is not None and lag_on.index < on.index:
             on = lag_on
-    segment = None
-    for col in ctx.summaries.meta.segments:
-        res = {v: deficit(col, v) for v in ctx.segment_values(col)}
-        best = max(res, key=lambda v: res[v][1])
-        rest = [r[0] for v, r in res.items() if v != best and r[1] > 0]
-        if res[best][1] > 5 and (not rest or res[best][0] > 3 * max(max(rest), MIN_DEFICIT)):
-            segment = {col: best}
-            break
+    segment = _delay_segment(ctx, on.index)
+    against = ""
+    if z_lag < 0:
+        # a delay moves arrivals later; labels arriving earlier than the reference's
+        # (truncated) lags point to fewer labels, not late ones
+        z = min(z, z + z_lag)
+        against = (
+            "; the labels that did arrive came earlier, not later, which speaks against a delay"
+        )
     ev = (
         f"{o:.0f} labels arrived for predictions from {ctx.days.iso(on.index)[:10]} on, "
         f"where the reference's coverage and lag distribution (by class) predict {e:.0f} "
@@ -492,7 +540,7 @@ def label_delay(ctx: Context) -> list[Candidate]:
             Candidate(
                 "label_delay",
                 z,
-                ev,
+                ev + against,
                 segment=segment,
                 effect=drop,
                 numbers={"labels_observed": o, "labels_expected": e},

@@ -2,17 +2,18 @@
 
 The count tables have no label-source breakdown, so this reads the ``sample``
 table (a bounded, uniform bottom-k sample per bucket, every column). For each
-label source, the disagreement of a labelled row with its score,
-``|label - score|``, is averaged before and after the onset. Flipped labels
-raise it most on confidently scored rows; a change of P(y | x) raises it in
-every source alike. A source is named when its rise is clear and larger than
-the other sources' rise by a clear margin (Welch z's).
+label source, P(y | score decile) after the onset is compared with the same
+source's reference (per-decile 2 x 2 G-tests, summed: no direction assumed,
+since flips can raise or lower a source's agreement with the scores). A
+change of P(y | x) moves every source alike; broken labelling moves one. A
+source is named when its change is clear, the other sources' pooled change
+is not, and the difference between the two is clear.
 
 Examples
 --------
 >>> import numpy as np
->>> welch_z(np.array([0.1, 0.2, 0.1, 0.2]), np.array([0.5, 0.6, 0.5, 0.6]))
-7.0
+>>> round(welch_z(np.array([0.1, 0.2, 0.1, 0.2]), np.array([0.5, 0.6, 0.5, 0.6])), 2)
+9.8
 """
 
 from __future__ import annotations
@@ -21,16 +22,22 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from modelward.analyses.triage.context import Context
-from modelward.analyses.triage.evidence import Candidate, FloatArray
+from modelward.analyses.triage.evidence import Candidate, FloatArray, g_homogeneity, g_to_z
+from modelward.analyses.triage.localise import explains
 from modelward.analyses.triage.onset import change_onset
 from modelward.analyses.triage.signals import column
 
-__all__ = ["MIN_ROWS", "source_noise", "welch_z"]
+__all__ = ["MIN_ROWS", "calibration_z", "source_noise", "welch_z"]
 
 #: Fewest labelled sample rows per source and side (before / after) to test it.
 MIN_ROWS = 30
+#: Score groups (reference sample quantiles) for P(y | score).
+GROUPS = 10
+#: Quantile of the reference's label lag after which a bucket's labels count as arrived.
+MATURE_Q = 0.9
 
 
 def welch_z(before: FloatArray, after: FloatArray) -> float:
@@ -42,8 +49,25 @@ def welch_z(before: FloatArray, after: FloatArray) -> float:
     return d / se if se > 0 else 0.0
 
 
-def _disagreement(ctx: Context) -> tuple[npt.NDArray[np.object_], FloatArray, FloatArray] | None:
-    """Per labelled, scored sample row: (source, |label - score|, day index)."""
+def calibration_z(
+    y: FloatArray, group: npt.NDArray[np.int64], before: npt.NDArray[np.bool_]
+) -> float:
+    """z of a change of P(y | group) between ``before`` and the other rows (summed G-tests)."""
+    g_tot, df_tot = 0.0, 0
+    for k in np.unique(group):
+        here = group == k
+        b, a = y[here & before], y[here & ~before]
+        if b.size == 0 or a.size == 0:
+            continue
+        g, df, _ = g_homogeneity([b.sum(), b.size - b.sum()], [a.sum(), a.size - a.sum()])
+        g_tot, df_tot = g_tot + g, df_tot + df
+    return g_to_z(g_tot, df_tot) if df_tot > 0 else 0.0
+
+
+def _rows(
+    ctx: Context,
+) -> tuple[npt.NDArray[np.object_], FloatArray, FloatArray, FloatArray] | None:
+    """Per labelled, scored sample row: (source, label, score, day index)."""
     roles = ctx.summaries.meta.roles
     src, label, score = roles.get("label_source"), roles.get("label"), roles.get("score")
     if not (src and label and score) or ctx.summaries.meta.task != "binary":
@@ -53,19 +77,45 @@ def _disagreement(ctx: Context) -> tuple[npt.NDArray[np.object_], FloatArray, Fl
         return None
     if not {src, label, score} <= set(sample.column_names):
         return None
-    lab_valid = np.asarray(sample.column(label).is_valid().to_numpy(zero_copy_only=False))
-    src_valid = np.asarray(sample.column(src).is_valid().to_numpy(zero_copy_only=False))
-    sc_valid = np.asarray(sample.column(score).is_valid().to_numpy(zero_copy_only=False))
+    ok = np.ones(sample.num_rows, dtype=bool)
+    for name in (src, label, score):
+        ok &= np.asarray(sample.column(name).is_valid().to_numpy(zero_copy_only=False))
     day = ctx.days.index(sample).astype(np.float64)
-    y = column(sample, label).astype(np.float64)
-    s = column(sample, score).astype(np.float64)
-    ok = lab_valid & src_valid & sc_valid & (day >= 0) & np.isfinite(s)
+    y = np.asarray(sample.column(label).fill_null(0).to_numpy(zero_copy_only=False), np.float64)
+    s = np.asarray(sample.column(score).fill_null(0).to_numpy(zero_copy_only=False), np.float64)
+    ok &= (day >= 0) & np.isfinite(s)
+    ok &= _mature(ctx, sample, day)
     sources = np.asarray([str(v) for v in sample.column(src).to_pylist()], dtype=object)
-    return sources[ok], np.abs(y[ok] - s[ok]), day[ok]
+    return sources[ok], y[ok], s[ok], day[ok]
+
+
+def _mature(ctx: Context, sample: pa.Table, day: FloatArray) -> npt.NDArray[np.bool_]:
+    """Rows of buckets old enough that their labels have (nearly) all arrived.
+
+    Labels of recent buckets are a biased part of their rows (the quick ones),
+    and sources differ in speed; so only buckets older than the reference's
+    :data:`MATURE_Q` label lag (from the sample's own timestamps) are compared.
+    """
+    roles = ctx.summaries.meta.roles
+    t_col, lt_col = roles.get("time"), roles.get("label_time")
+    keep = np.ones(day.size, dtype=bool)
+    if not (t_col and lt_col) or not {t_col, lt_col} <= set(sample.column_names):
+        return keep
+    t = column(sample, t_col).astype("datetime64[us]")
+    lt = column(sample, lt_col).astype("datetime64[us]")
+    valid = np.asarray(sample.column(lt_col).is_valid().to_numpy(zero_copy_only=False))
+    ref_rows = valid & (day >= 0) & ctx.days.ref[np.clip(day.astype(np.int64), 0, None)]
+    if ref_rows.sum() < MIN_ROWS:
+        return keep
+    lag = (lt[ref_rows] - t[ref_rows]) / np.timedelta64(1, "s")
+    horizon = np.timedelta64(int(np.quantile(lag, MATURE_Q) * 1e6), "us")
+    ends = ctx.days.starts + ctx.days.width
+    mature_day = ends + horizon <= ctx.as_of
+    return np.asarray(mature_day[np.clip(day.astype(np.int64), 0, None)] | (day < 0))
 
 
 def _dated(ctx: Context, mine: npt.NDArray[np.bool_], err: FloatArray, day: FloatArray) -> int:
-    """Onset of one source's daily mean disagreement (step or ramp)."""
+    """Onset of one source's daily mean disagreement ``|y - s|`` (step or ramp)."""
     n = np.bincount(day[mine].astype(np.int64), minlength=ctx.days.n).astype(np.float64)
     tot = np.bincount(day[mine].astype(np.int64), weights=err[mine], minlength=ctx.days.n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -75,49 +125,44 @@ def _dated(ctx: Context, mine: npt.NDArray[np.bool_], err: FloatArray, day: Floa
 
 
 def source_noise(ctx: Context) -> Candidate | None:
-    """A label source whose labels disagree with the scores more after the onset, alone."""
-    got = _disagreement(ctx)
+    """A label source whose P(y | score) changed after the onset, alone."""
+    got = _rows(ctx)
     if got is None:
         return None
-    sources, err, day = got
+    sources, y, s, day = got
     names = sorted(set(sources.tolist()))
-    if len(names) < 2:
-        return None
     before = day < ctx.start
-    after = ~before
-    rises: dict[str, tuple[float, float, float, FloatArray, FloatArray]] = {}
+    if len(names) < 2 or before.sum() < MIN_ROWS:
+        return None
+    edges = np.unique(np.quantile(s[before], np.linspace(0, 1, GROUPS + 1)[1:-1]))
+    group = np.searchsorted(edges, s, side="right").astype(np.int64)
+    zs: dict[str, float] = {}
     for name in names:
         mine = sources == name
-        b, a = err[mine & before], err[mine & after]
-        if b.size < MIN_ROWS or a.size < MIN_ROWS:
+        if (mine & before).sum() < MIN_ROWS or (mine & ~before).sum() < MIN_ROWS:
             continue
-        rises[name] = (welch_z(b, a), float(b.mean()), float(a.mean()), b, a)
-    if len(rises) < 2:
+        zs[name] = calibration_z(y[mine], group[mine], before[mine])
+    if len(zs) < 2:
         return None
-    best = max(rises, key=lambda k: rises[k][0])
-    start = _dated(ctx, sources == best, err, day)
-    after = day >= start
-    b, a = err[(sources == best) & before], err[(sources == best) & after]
-    if a.size < MIN_ROWS:
+    best = max(zs, key=lambda k: zs[k])
+    mine = sources == best
+    err = np.abs(y - s)
+    start = _dated(ctx, mine, err, day)
+    keep = before | (day >= start)
+    z_in = calibration_z(y[mine & keep], group[mine & keep], before[mine & keep])
+    rest = ~mine & keep
+    z_rest = calibration_z(y[rest], group[rest], before[rest])
+    n_in, n_rest = float((mine & ~before & keep).sum()), float((rest & ~before).sum())
+    if not explains(z_in=z_in, n_in=n_in, z_out=z_rest, n_out=n_rest):
         return None
-    rises[best] = (welch_z(b, a), float(b.mean()), float(a.mean()), b, a)
-    z_in, m0, m1, _, _ = rises[best]
-    rest = ~(sources == best)
-    b_rest, a_rest = err[rest & before], err[rest & after]
-    z_rest = welch_z(b_rest, a_rest)
-    # difference of the rises (difference in differences), Welch
-    d_in, d_rest = m1 - m0, float(a_rest.mean() - b_rest.mean())
-    se = math.sqrt(
-        sum(x.var(ddof=1) / x.size for x in (rises[best][3], rises[best][4], b_rest, a_rest))
-    )
-    z_diff = (d_in - d_rest) / se if se > 0 else 0.0
-    z = min(z_in, z_diff) - max(0.0, z_rest - 3.0)
+    z = z_in
+    m0, m1 = float(err[mine & before].mean()), float(err[mine & (day >= start)].mean())
     col = str(ctx.summaries.meta.roles.get("label_source"))
     ev = (
-        f"in the row sample, labels from {col}={best} disagree with the scores more from "
-        f"{ctx.days.iso(start)[:10]}: mean |label - score| {m0:.3f} -> {m1:.3f} "
-        f"(z={z_in:.1f}, n={rises[best][4].size}), against {d_rest:+.3f} in the other sources "
-        f"(z={z_rest:.1f}; difference z={z_diff:.1f})"
+        f"in the row sample, labels from {col}={best} changed against the scores from "
+        f"{ctx.days.iso(start)[:10]}: P(y | score decile) moved (z={z_in:.1f}; mean "
+        f"|label - score| {m0:.3f} -> {m1:.3f}), while in the other sources it did not "
+        f"(z={z_rest:.1f})"
     )
     return Candidate(
         "label_noise",
@@ -125,6 +170,6 @@ def source_noise(ctx: Context) -> Candidate | None:
         ev,
         onset=start,
         segment={col: best},
-        effect=d_in,
-        numbers={"disagreement_before": m0, "disagreement_after": m1, "z_rest": z_rest},
+        effect=m1 - m0,
+        numbers={"z_source": z_in, "z_rest": z_rest},
     )

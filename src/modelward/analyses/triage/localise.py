@@ -24,20 +24,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modelward.analyses.triage.causes_system import MIN_MALFORMED, malformed
 from modelward.analyses.triage.causes_xy import (
-    FeatureCube,
     drift_stat,
     feature_cubes,
-    fit_labels,
     label_side,
-    minus,
     mixture_weight,
     prior_strength,
     score_cube,
-    signed_sqrt,
 )
 from modelward.analyses.triage.context import Context
-from modelward.analyses.triage.evidence import Z_HALF, Candidate, g_homogeneity, g_to_z
+from modelward.analyses.triage.evidence import (
+    Z_HALF,
+    Candidate,
+    FloatArray,
+    binomial_z,
+    g_homogeneity,
+    g_to_z,
+)
+from modelward.analyses.triage.label_models import (
+    FeatureCube,
+    directional_gains,
+    fit_labels,
+    minus,
+    signed_sqrt,
+)
+from modelward.analyses.triage.onset import change_onset
 
 __all__ = [
     "Z_IN",
@@ -46,6 +58,7 @@ __all__ = [
     "explains",
     "localise",
     "localise_candidates",
+    "segment_label_change",
     "segment_prior_shift",
 ]
 
@@ -55,6 +68,8 @@ Z_IN = 4.0
 Z_OUT = 3.0
 #: How far above its observed strength the rest would have been had it shared the effect.
 Z_GAP = 3.0
+#: Share of the expected strength the rest may show and still count as unchanged.
+LEAK = 0.05
 
 
 @dataclass(frozen=True)
@@ -69,10 +84,17 @@ class SegmentSplit:
 
 
 def explains(*, z_in: float, n_in: float, z_out: float, n_out: float) -> bool:
-    """True when a segment's change is clear, absent elsewhere, and elsewhere could show it."""
-    if not (z_in >= Z_IN and z_out < Z_OUT) or n_in <= 0:
+    """True when a segment's change is clear, absent elsewhere, and elsewhere could show it.
+
+    "Absent" is ``z_out < Z_OUT``, or, for very strong changes, under
+    :data:`LEAK` of what the rest would show had it changed alike (statistics
+    read against a noisy reference sit a little above their nominal scale).
+    """
+    if z_in < Z_IN or n_in <= 0:
         return False
     expected_out = z_in * math.sqrt(max(n_out, 0.0) / n_in)
+    if not z_out < max(Z_OUT, LEAK * expected_out):
+        return False
     return expected_out - max(z_out, 0.0) >= Z_GAP
 
 
@@ -239,6 +261,80 @@ def segment_prior_shift(ctx: Context) -> Candidate | None:
     return best[1] if best else None
 
 
+def _schema_split(ctx: Context, c: Candidate, post: np.ndarray) -> SegmentSplit | None:
+    """The segment value where a broken feature's malformed share rose, alone."""
+    ref = ctx.days.ref
+    feat = c.features[0]
+    bad, tot = malformed(ctx, feat)
+
+    def z_of(b: FloatArray, t: FloatArray) -> tuple[float, float]:
+        n0, n1 = float(t[ref].sum()), float(t[post].sum())
+        if n0 <= 0 or n1 <= 0:
+            return 0.0, n1
+        p0, p1 = float(b[ref].sum()) / n0, float(b[post].sum()) / n1
+        z = binomial_z(float(b[post].sum()), n1, p0)
+        # a few natural out-of-range values are no break: below the reported rise, no change
+        return (z if p1 - p0 >= MIN_MALFORMED / 2 else min(z, 0.0)), n1
+
+    best: tuple[float, SegmentSplit] | None = None
+    for col in ctx.summaries.meta.segments:
+        vals = ctx.segment_values(col)
+        if len(vals) < 2:
+            continue
+        for v in vals:
+            b_in, t_in = malformed(ctx, feat, segment=col, value=v)
+            z_in, n_in = z_of(b_in, t_in)
+            z_out, n_out = z_of(np.clip(bad - b_in, 0, None), np.clip(tot - t_in, 0, None))
+            if explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
+                score = z_in - max(z_out, 0.0)
+                if best is None or score > best[0]:
+                    best = (score, SegmentSplit({col: v}, z_in, z_out, n_in, n_out))
+    return best[1] if best else None
+
+
+def _flips_in(
+    ctx: Context, part: FeatureCube, post: np.ndarray, concept: Candidate
+) -> Candidate | None:
+    """Label noise read as a concept drift: in the segment, labels moved toward 1/2 both ways.
+
+    A change of P(y | x) is directional (positives gained, or lost); flipped
+    labels gain positives among low scores and lose them among high scores at
+    one rate. When the flip model beats the best one-directional model (a lift
+    ``r + q (1 - r)``, a drop ``r (1 - q)``, a log-odds shift) clearly, the
+    concept drift becomes a label noise in that segment.
+    """
+    fit = fit_labels(part, ctx.days.ref, post, regions=False)
+    lift, drop = directional_gains(part, ctx.days.ref, post)
+    if fit is None:
+        return None
+    margin = fit.noise - max(fit.shift, lift, drop)
+    z = signed_sqrt(margin)
+    if z < Z_OUT:
+        return None
+    seg = concept.segment or {}
+    words = ", ".join(f"{k}={v}" for k, v in seg.items())
+    c = Candidate(
+        "label_noise",
+        concept.z,
+        (
+            f"inside {words} labels moved toward 1/2 in both directions from "
+            f"{ctx.days.iso(concept.onset if concept.onset is not None else ctx.start)[:10]}: "
+            f"flip rate {100 * fit.noise_e:.1f}% (deviance gain {fit.noise:.0f}, against "
+            f"{max(fit.shift, lift, drop):.0f} for the best one-directional change, z={z:.1f}), "
+            "which a change of P(y | x) would not do"
+        ),
+        onset=concept.onset,
+        onset_low=concept.onset_low,
+        onset_high=concept.onset_high,
+        segment=dict(seg),
+        effect=fit.noise_e,
+        numbers={"flip_rate": fit.noise_e},
+    )
+    concept.z = min(concept.z, c.z - 1.0)
+    concept.evidence += f"; inside {words} the labels look flipped rather than drifted (z={z:.1f})"
+    return c
+
+
 def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[FeatureCube]) -> None:
     """Name the segment of covariate drift, prior shift, concept drift and label noise.
 
@@ -257,6 +353,8 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
             split = localise(ctx, fc, _feature_part(ctx, fc), _g_stat(ctx, post))
         elif c.cause == "prior_shift" and sc is not None:
             split = localise(ctx, sc, _score_part(ctx), _g_stat(ctx, post))
+        elif c.cause == "schema_change" and len(c.features) == 1:
+            split = _schema_split(ctx, c, post)
         elif c.cause in ("concept_drift", "label_noise") and sc is not None:
             which = "noise" if c.cause == "label_noise" else "any"
             split = localise(ctx, sc, _score_part(ctx), _label_stat(ctx, post, which))
@@ -267,6 +365,9 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
         if c.cause == "concept_drift" and sc is not None:
             ((col, val),) = split.segment.items()
             part = score_cube(ctx, segment=col, value=val)
+            flips = _flips_in(ctx, part, post, c) if part is not None else None
+            if flips is not None:
+                cands.append(flips)
             if part is not None:
                 z_score, _ = _g_stat(ctx, post)(part)
                 if z_score > Z_OUT:
@@ -275,3 +376,105 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
                         f"; but the score distribution inside {col}={val} moved too "
                         f"(z={z_score:.1f}), as a change of class mix would move it"
                     )
+
+
+def segment_label_change(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
+    """A change of P(y | score) confined to one segment value, with its scores unmoved.
+
+    Found per segment value on the score bins (two-sample G-tests, so the
+    reference's own noise is counted) against the rest of the traffic; then,
+    inside that value, the same label models as for the whole traffic decide
+    between a concept drift (one feature region) and label noise (flips).
+    """
+    whole = score_cube(ctx)
+    if whole is None or whole.lab[ctx.days.ref].sum() <= 0:
+        return []
+    cur = ~ctx.days.ref
+    best: tuple[float, str, str, float] | None = None
+    for col in ctx.summaries.meta.segments:
+        vals = ctx.segment_values(col)
+        if len(vals) < 2:
+            continue
+        for v in vals:
+            part = score_cube(ctx, segment=col, value=v)
+            if part is None:
+                continue
+            z_in = _calibration_change(part, ctx.days.ref, cur)
+            if z_in < Z_IN or (best is not None and z_in <= best[0]):
+                continue
+            rest = minus(whole, part)
+            z_out = _calibration_change(rest, ctx.days.ref, cur)
+            n_in, n_out = float(part.lab[cur].sum()), float(rest.lab[cur].sum())
+            if not explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
+                continue
+            z_moved, _ = _g_stat(ctx, cur)(part)
+            if z_moved > Z_OUT:  # the scores moved too: a class mix or input change
+                continue
+            best = (z_in, col, v, z_out)
+    if best is None:
+        return []
+    return _inside(ctx, cubes, best[1], best[2], best[0], best[3])
+
+
+def _inside(
+    ctx: Context, cubes: list[FeatureCube], col: str, v: str, z_in: float, z_out: float
+) -> list[Candidate]:
+    """Concept drift and label noise inside one segment value, scored as for all traffic."""
+    part = score_cube(ctx, segment=col, value=v)
+    if part is None:
+        return []
+    ref = ctx.days.ref
+    rate = (part.pos[ref].sum(0) + 0.5) / (part.lab[ref].sum(0) + 1.0)
+    e_d, o_d = (part.lab * rate).sum(1), part.pos.sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(e_d > 0, (o_d - e_d) / e_d, np.nan)
+    on = change_onset(x, e_d, start=ctx.start)
+    post = np.arange(ctx.days.n) >= (on.index if on is not None else ctx.start)
+    sfit = fit_labels(part, ref, post, regions=False)
+    if sfit is None:
+        return []
+    fits = []
+    for fc in cubes:
+        got = feature_cubes(ctx, segment=col, value=v, names=[fc.name], bins={fc.name: fc.bins})
+        f = fit_labels(got[0], ref, post) if got else None
+        if f is not None:
+            fits.append(f)
+    region = max(fits, key=lambda f: f.region - max(f.shift, f.noise), default=None)
+    z_noise = min(signed_sqrt(sfit.noise), signed_sqrt(sfit.noise - sfit.shift))
+    for f in fits:
+        z_noise = min(z_noise, signed_sqrt(f.noise - f.region) + signed_sqrt(sfit.noise) / 2)
+    day = ctx.days.iso(on.index if on is not None else ctx.start)[:10]
+    head = (
+        f"inside {col}={v} P(y | score) changed on labelled rows from {day} (z={z_in:.1f}; "
+        f"z={z_out:.1f} in the rest of the traffic) while its score distribution stayed"
+    )
+    out = [
+        Candidate(
+            "label_noise",
+            z_noise,
+            head + f"; labels there look flipped at {100 * sfit.noise_e:.1f}% toward 1/2 "
+            f"(deviance gain {sfit.noise:.0f} vs {sfit.shift:.0f} for a uniform shift)",
+            segment={col: v},
+            effect=sfit.noise_e,
+        )
+    ]
+    if region is not None:
+        z_c = min(
+            signed_sqrt(region.region), signed_sqrt(region.region - max(region.shift, region.noise))
+        )
+        out.append(
+            Candidate(
+                "concept_drift",
+                z_c,
+                head + f"; there P(y | {region.name}) moved by log-odds {region.region_delta:+.2f} "
+                f"in one region (deviance gain {region.region:.0f} vs {region.shift:.0f} for a "
+                f"uniform shift and {region.noise:.0f} for label flips)",
+                segment={col: v},
+                features=[region.name],
+                effect=abs(region.region_delta),
+            )
+        )
+    if on is not None:
+        for c in out:
+            c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+    return out

@@ -27,9 +27,13 @@ from modelward.analyses.triage.causes_system import (
 )
 from modelward.analyses.triage.causes_xy import feature_cubes, label_causes, x_causes
 from modelward.analyses.triage.context import Context
-from modelward.analyses.triage.evidence import Candidate, confidence_from_z
+from modelward.analyses.triage.evidence import Z_HALF, Candidate, confidence_from_z
 from modelward.analyses.triage.label_source import source_noise
-from modelward.analyses.triage.localise import localise_candidates, segment_prior_shift
+from modelward.analyses.triage.localise import (
+    localise_candidates,
+    segment_label_change,
+    segment_prior_shift,
+)
 from modelward.analyses.triage.results import CAUSES, Finding, RuledOut, TriageEvent, TriageResult
 from modelward.engine.summaries import Summaries
 from modelward.io.events import normalise_events, parse_event_time
@@ -116,6 +120,18 @@ def _below_schema(cands: list[Candidate]) -> None:
             )
 
 
+def _merge_source(cands: list[Candidate], by_source: Candidate) -> None:
+    """A clear one-source label noise localises the global label-noise finding."""
+    glob = _best(cands, "label_noise")
+    if glob is None or by_source.z < Z_HALF:
+        cands.append(by_source)
+        return
+    glob.segment = by_source.segment
+    glob.evidence += "; " + by_source.evidence
+    if glob.z < Z_HALF:  # the source's own evidence rescues a diluted global signal
+        glob.z = by_source.z
+
+
 def _estimate_hook(
     summaries: Summaries, cands: list[Candidate], min_confidence: float
 ) -> dict[str, float] | None:
@@ -157,7 +173,6 @@ def _estimate_hook(
                 + ("P(y | score) broke" if gap < 0 and abs(z) >= 3 else "no clear gap")
             )
         return {
-            "metric_" + name: 1.0,
             "estimated": float(m.labelled_value),
             "realised": float(m.realised),
             "gap": gap,
@@ -227,9 +242,13 @@ def run_triage(
     if local_prior is not None:
         cands.append(local_prior)
     cands += label_causes(ctx, cubes)
+    delay = _best(cands, "label_delay")
+    late = delay is not None and delay.z >= Z_HALF  # late labels bias P(y | score) by themselves
+    if not (broken or late):
+        cands += segment_label_change(ctx, cubes)
     by_source = source_noise(ctx)
     if by_source is not None:
-        cands.append(by_source)
+        _merge_source(cands, by_source)
     localise_candidates(ctx, cands, cubes)
     if broken:
         _below_schema(cands)
