@@ -89,8 +89,10 @@ class LogError(ModelwardError):
         if self.row is not None:
             row = f"row {self.row}"
             if self.value is not None:
-                row += f" (value {self.value!r})" if isinstance(self.value, str) else (
-                    f" (value {self.value})"
+                row += (
+                    f" (value {self.value!r})"
+                    if isinstance(self.value, str)
+                    else (f" (value {self.value})")
                 )
             where.append(row)
         head = self.source or "<log>"

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from modelward._causes import CAUSES
+
 __all__ = [
     "ACTIONS",
     "CAUSES",
@@ -28,18 +30,6 @@ __all__ = [
     "neighbours",
 ]
 
-#: The causes of DESIGN.md a learner chooses from (``none``: the system is healthy).
-CAUSES: tuple[str, ...] = (
-    "covariate_drift",
-    "prior_shift",
-    "concept_drift",
-    "label_noise",
-    "schema_change",
-    "data_gap",
-    "label_delay",
-    "latency_regression",
-    "none",
-)
 
 #: Containment actions: id -> what it means.
 ACTIONS: dict[str, str] = {

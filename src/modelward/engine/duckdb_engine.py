@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -23,6 +23,7 @@ import pyarrow as pa
 from modelward._exceptions import ConfigError, LogSchemaError
 from modelward.engine._batch import BatchAccumulator, ScanPlan
 from modelward.engine._tables import to_tables
+from modelward.engine._time import parse_bound
 from modelward.engine.edges import compute_bins, log_bin_sql, quote, sample_hash_sql
 from modelward.engine.summaries import (
     Bins,
@@ -37,28 +38,6 @@ __all__ = ["DuckDBEngine"]
 BATCH_ROWS = 1 << 19
 _STEP_US = {"hour": 3_600_000_000, "day": 86_400_000_000, "week": 7 * 86_400_000_000}
 _INT = npt.NDArray[np.int64]
-
-
-def _parse_time(value: str | date | datetime | None, *, end: bool) -> datetime | None:
-    """A bound as a naive UTC datetime; a bare date as ``end`` includes that whole day."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            parsed: date | datetime = (
-                date.fromisoformat(value) if len(value) <= 10 else datetime.fromisoformat(value)
-            )
-        except ValueError as exc:
-            raise ConfigError(f"Cannot parse {value!r} as a date or timestamp.") from exc
-        value = parsed
-    if isinstance(value, datetime):
-        return (
-            value.replace(tzinfo=None)
-            if value.tzinfo is None
-            else (value.astimezone(tz=None).replace(tzinfo=None))
-        )
-    start = datetime(value.year, value.month, value.day)
-    return start + timedelta(days=1) if end else start
 
 
 class DuckDBEngine:
@@ -102,8 +81,8 @@ class DuckDBEngine:
         con = log.con
         con.execute(f"SET threads = {os.cpu_count() or 1}")
         t = quote(_req(log.roles.time, "time"))
-        start = _parse_time(reference_start, end=False)
-        end = _parse_time(reference_end, end=True)
+        start = parse_bound(reference_start, end=False)
+        end = parse_bound(reference_end, end=True)
         where = f"{t} >= TIMESTAMP '{start.isoformat()}'" if start is not None else "TRUE"
         ref_where = where + (f" AND {t} < TIMESTAMP '{end.isoformat()}'" if end else "")
         numeric = [f.name for f in log.features if f.kind == "numeric"]

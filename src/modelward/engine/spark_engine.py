@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from modelward._exceptions import ConfigError
 from modelward.engine._spark_bins import sample_hash_hex, spark_bins
 from modelward.engine._spark_log import SparkLog, read_spark_log
+from modelward.engine._time import parse_bound
 from modelward.engine.edges import NONPOSITIVE_BIN, log_gamma
 from modelward.engine.summaries import (
     TABLE_SPECS,
@@ -68,28 +69,6 @@ def local_spark_session(
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
-
-
-def _parse_time(value: str | date | datetime | None, *, end: bool) -> datetime | None:
-    """A bound as a naive UTC datetime; a bare date as ``end`` includes that whole day."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            parsed: date | datetime = (
-                date.fromisoformat(value) if len(value) <= 10 else datetime.fromisoformat(value)
-            )
-        except ValueError as exc:
-            raise ConfigError(f"Cannot parse {value!r} as a date or timestamp.") from exc
-        value = parsed
-    if isinstance(value, datetime):
-        return (
-            value.replace(tzinfo=None)
-            if value.tzinfo is None
-            else value.astimezone(tz=None).replace(tzinfo=None)
-        )
-    start = datetime(value.year, value.month, value.day)
-    return start + timedelta(days=1) if end else start
 
 
 def _log_bin(x: Column, accuracy: float) -> Column:
@@ -173,8 +152,8 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         t = F.col(str(slog.roles.time))
-        start = _parse_time(reference_start, end=False)
-        end = _parse_time(reference_end, end=True)
+        start = parse_bound(reference_start, end=False)
+        end = parse_bound(reference_end, end=True)
         df = slog.df
         if start is not None:
             df = df.where(t >= F.lit(start).cast("timestamp_ntz"))

@@ -50,6 +50,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modelward._causes import CAUSES
 from modelward._exceptions import SimulationError
 from modelward.io.columns import ColumnRoles
 from modelward.simulate._table import (
@@ -64,17 +65,7 @@ from modelward.simulate._table import (
 
 __all__ = ["FAULTS", "SCHEMA_VARIANTS", "FaultOutcome", "apply_fault", "feature_columns"]
 
-FAULTS: tuple[str, ...] = (
-    "covariate_drift",
-    "prior_shift",
-    "concept_drift",
-    "label_noise",
-    "schema_change",
-    "data_gap",
-    "label_delay",
-    "latency_regression",
-    "none",
-)
+FAULTS: tuple[str, ...] = CAUSES
 SCHEMA_VARIANTS: tuple[str, ...] = (
     "unit_x100",
     "unit_x1000",

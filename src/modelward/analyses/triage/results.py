@@ -14,35 +14,18 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelward._causes import CAUSES as _ALL_CAUSES
+from modelward._causes import Cause
+
 __all__ = ["CAUSES", "Cause", "Finding", "RuledOut", "TriageEvent", "TriageResult"]
 
-Cause = Literal[
-    "covariate_drift",
-    "prior_shift",
-    "concept_drift",
-    "label_noise",
-    "schema_change",
-    "data_gap",
-    "label_delay",
-    "latency_regression",
-    "none",
-]
 
-#: Every cause triage can name (``none`` only for a healthy system).
-CAUSES: tuple[str, ...] = (
-    "covariate_drift",
-    "prior_shift",
-    "concept_drift",
-    "label_noise",
-    "schema_change",
-    "data_gap",
-    "label_delay",
-    "latency_regression",
-)
+#: Every cause triage can name as a finding (``none`` is the absence of findings).
+CAUSES: tuple[str, ...] = tuple(c for c in _ALL_CAUSES if c != "none")
 
 
 class _Model(BaseModel):
