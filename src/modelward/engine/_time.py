@@ -1,4 +1,4 @@
-"""Window bounds as the engines compare them: naive UTC datetimes."""
+"""What every engine checks before a scan: its parameters and the window bounds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from modelward._exceptions import ConfigError
 
-__all__ = ["parse_bound"]
+__all__ = ["check_parameters", "parse_bound"]
 
 
 def parse_bound(value: str | date | datetime | None, *, end: bool) -> datetime | None:
@@ -38,3 +38,41 @@ def parse_bound(value: str | date | datetime | None, *, end: bool) -> datetime |
         return value.astimezone(UTC).replace(tzinfo=None)
     start = datetime(value.year, value.month, value.day)
     return start + timedelta(days=1) if end else start
+
+
+def check_parameters(
+    *,
+    bucket: str,
+    numeric_bins: int,
+    max_categories: int,
+    score_bins: int,
+    sample_size: int,
+    latency_accuracy: float,
+    two_references: bool,
+) -> None:
+    """Refuse bad ``summarise`` parameters, one message format for all engines.
+
+    Examples
+    --------
+    >>> check_parameters(bucket="day", numeric_bins=0, max_categories=50, score_bins=1000,
+    ...                  sample_size=500, latency_accuracy=0.01, two_references=False)
+    Traceback (most recent call last):
+    ...
+    modelward._exceptions.ConfigError: The 'numeric_bins' parameter must be an int >= 1. Got 0.
+    """
+    if bucket not in ("hour", "day", "week"):
+        raise ConfigError(f"The 'bucket' parameter must be hour, day or week. Got {bucket!r}.")
+    for pname, pval, lo in (
+        ("numeric_bins", numeric_bins, 1),
+        ("max_categories", max_categories, 1),
+        ("score_bins", score_bins, 1),
+        ("sample_size", sample_size, 0),
+    ):
+        if not isinstance(pval, int) or pval < lo:
+            raise ConfigError(f"The {pname!r} parameter must be an int >= {lo}. Got {pval!r}.")
+    if not 0.0 < latency_accuracy < 1.0:
+        raise ConfigError(
+            f"The 'latency_accuracy' parameter must be in (0, 1). Got {latency_accuracy!r}."
+        )
+    if two_references:
+        raise ConfigError("Give either a reference log or a reference date range, not both.")

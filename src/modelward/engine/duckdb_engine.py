@@ -23,7 +23,7 @@ import pyarrow as pa
 from modelward._exceptions import ConfigError, LogSchemaError
 from modelward.engine._batch import BatchAccumulator, ScanPlan
 from modelward.engine._tables import to_tables
-from modelward.engine._time import parse_bound
+from modelward.engine._time import check_parameters, parse_bound
 from modelward.engine.edges import compute_bins, log_bin_sql, quote, sample_hash_sql
 from modelward.engine.summaries import (
     Bins,
@@ -62,22 +62,16 @@ class DuckDBEngine:
         progress: Callable[[float], None] | None = None,
     ) -> Summaries:
         """One scan of ``log`` (and of ``reference``, if given) -> :class:`Summaries`."""
-        if bucket not in ("hour", "day", "week"):
-            raise ConfigError(f"The 'bucket' parameter must be hour, day or week. Got {bucket!r}.")
-        for pname, pval, lo in (
-            ("numeric_bins", numeric_bins, 1),
-            ("max_categories", max_categories, 1),
-            ("score_bins", score_bins, 1),
-            ("sample_size", sample_size, 0),
-        ):
-            if not isinstance(pval, int) or pval < lo:
-                raise ConfigError(f"The {pname!r} parameter must be an int >= {lo}. Got {pval!r}.")
-        if not 0.0 < latency_accuracy < 1.0:
-            raise ConfigError(
-                f"The 'latency_accuracy' parameter must be in (0, 1). Got {latency_accuracy!r}."
-            )
-        if reference is not None and (reference_end is not None or reference_start is not None):
-            raise ConfigError("Give either a reference log or a reference date range, not both.")
+        check_parameters(
+            bucket=bucket,
+            numeric_bins=numeric_bins,
+            max_categories=max_categories,
+            score_bins=score_bins,
+            sample_size=sample_size,
+            latency_accuracy=latency_accuracy,
+            two_references=reference is not None
+            and (reference_end is not None or reference_start is not None),
+        )
         con = log.con
         con.execute(f"SET threads = {os.cpu_count() or 1}")
         t = quote(_req(log.roles.time, "time"))

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from modelward._exceptions import ConfigError
 from modelward.engine._spark_bins import sample_hash_hex, spark_bins
 from modelward.engine._spark_log import SparkLog, read_spark_log
-from modelward.engine._time import parse_bound
+from modelward.engine._time import check_parameters, parse_bound
 from modelward.engine.edges import NONPOSITIVE_BIN, log_gamma
 from modelward.engine.summaries import (
     TABLE_SPECS,
@@ -131,22 +131,16 @@ class SparkEngine:
         :class:`~modelward.io.PredictionLog` read from a path) -> :class:`Summaries`."""
         from pyspark import StorageLevel
 
-        if bucket not in ("hour", "day", "week"):
-            raise ConfigError(f"The 'bucket' parameter must be hour, day or week. Got {bucket!r}.")
-        for pname, pval, lo in (
-            ("numeric_bins", numeric_bins, 1),
-            ("max_categories", max_categories, 1),
-            ("score_bins", score_bins, 1),
-            ("sample_size", sample_size, 0),
-        ):
-            if not isinstance(pval, int) or pval < lo:
-                raise ConfigError(f"The {pname!r} parameter must be an int >= {lo}. Got {pval!r}.")
-        if not 0.0 < latency_accuracy < 1.0:
-            raise ConfigError(
-                f"The 'latency_accuracy' parameter must be in (0, 1). Got {latency_accuracy!r}."
-            )
-        if reference is not None and (reference_end is not None or reference_start is not None):
-            raise ConfigError("Give either a reference log or a reference date range, not both.")
+        check_parameters(
+            bucket=bucket,
+            numeric_bins=numeric_bins,
+            max_categories=max_categories,
+            score_bins=score_bins,
+            sample_size=sample_size,
+            latency_accuracy=latency_accuracy,
+            two_references=reference is not None
+            and (reference_end is not None or reference_start is not None),
+        )
         slog = self._as_log(log)
         sref = self._as_log(reference) if reference is not None else None
         from pyspark.sql import functions as F

@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
+from modelward._exceptions import StoreError
 from modelward.analyses.results import (
     CheckSummaryItem,
     FeatureDrift,
@@ -42,6 +44,7 @@ __all__ = [
     "metric_names",
     "segment_label",
     "top_drift",
+    "write_report_file",
 ]
 
 #: What a value that could not be computed prints as.
@@ -203,3 +206,13 @@ def metric_names(performance: PerformanceResult) -> list[str]:
                 seen.setdefault(name, None)
     degraded = [m for m in performance.degraded if m in seen]
     return degraded + [m for m in seen if m not in degraded]
+
+
+def write_report_file(path: str | Path, text: str) -> Path:
+    """Write a rendered report; a failure is one ``StoreError`` naming the file."""
+    target = Path(path)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot write the report: {exc.strerror or exc}") from exc
+    return target

@@ -39,7 +39,6 @@ from typing import Any
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from modelward._exceptions import StoreError
 from modelward.analyses.results import (
     CheckResult,
     FeatureDrift,
@@ -60,6 +59,7 @@ from modelward.report._format import (
     metric_names,
     segment_label,
     top_drift,
+    write_report_file,
 )
 from modelward.report.estimate import estimate_figure
 
@@ -436,12 +436,7 @@ def write_html(result: CheckResult, path: str | Path) -> Path:
     StoreError
         If the file cannot be written.
     """
-    target = Path(path)
-    try:
-        target.write_text(render_html(result), encoding="utf-8")
-    except OSError as exc:
-        raise StoreError(f"{target}: cannot write the report: {exc.strerror or exc}") from exc
-    return target
+    return write_report_file(path, render_html(result))
 
 
 # Former private names, still imported by modules written before they were public.

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from modelward._exceptions import StoreError
 from modelward.analyses.results import CheckResult
+from modelward.report._format import write_report_file
 
 __all__ = ["load_json", "to_json", "write_json"]
 
@@ -70,12 +71,7 @@ def write_json(result: CheckResult, path: str | Path) -> Path:
     StoreError
         If the file cannot be written.
     """
-    target = Path(path)
-    try:
-        target.write_text(to_json(result), encoding="utf-8")
-    except OSError as exc:
-        raise StoreError(f"{target}: cannot write the report: {exc.strerror or exc}") from exc
-    return target
+    return write_report_file(path, to_json(result))
 
 
 def load_json(path: str | Path) -> CheckResult:
