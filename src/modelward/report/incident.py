@@ -8,13 +8,14 @@ containment and the monitoring to add. Reuses the Plotly-inlining helpers of
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import plotly.graph_objects as go
 
 from modelward._exceptions import StoreError
 from modelward.analyses.triage import Finding, TriageResult
-from modelward.report.html import _e, _Page, _plotly_js
+from modelward.report.html import CSS, _e, _Page, _plotly_js
 
 __all__ = [
     "CONTAINMENT",
@@ -56,8 +57,8 @@ MONITORING: dict[str, str] = {
 
 
 def _timeline(result: TriageResult, top: Finding | None) -> go.Figure | None:
-    if top is None or not result.days:
-        return None
+    if top is None or not result.days or not top.series:
+        return None  # no daily series behind this finding: no plot rather than an empty one
     fig = go.Figure()
     x = [d.replace("Z", "") for d in result.days]
     for name, ys in top.series.items():
@@ -124,24 +125,40 @@ def render_incident_md(result: TriageResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _inline(text: str) -> str:
+    """Escaped text with the Markdown this report uses (``**bold**``, ``code``) as HTML."""
+    out = _e(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+
+
 def render_incident_html(result: TriageResult) -> str:
     """The incident report as one self-contained HTML page (Plotly JS inlined)."""
     page = _Page()
     top = result.top
     fig = page.figure(_timeline(result, top), "no evidence series to plot")
     body_md = render_incident_md(result)
-    paras = "".join(
-        f"<h2>{_e(line[3:])}</h2>"
-        if line.startswith("## ")
-        else f"<h1>{_e(line[2:])}</h1>"
-        if line.startswith("# ")
-        else f"<li>{_e(line[2:])}</li>"
-        if line.startswith("- ")
-        else f"<p>{_e(line)}</p>"
-        if line.strip()
-        else ""
-        for line in body_md.splitlines()
-    )
+    parts: list[str] = []
+    in_list = False
+    for line in body_md.splitlines():
+        is_item = line.startswith("- ")
+        if in_list and not is_item:
+            parts.append("</ul>")
+            in_list = False
+        if line.startswith("## "):
+            parts.append(f"<h2>{_inline(line[3:])}</h2>")
+        elif line.startswith("# "):
+            parts.append(f"<h1>{_inline(line[2:])}</h1>")
+        elif is_item:
+            if not in_list:
+                parts.append("<ul>")
+                in_list = True
+            parts.append(f"<li>{_inline(line[2:])}</li>")
+        elif line.strip():
+            parts.append(f"<p>{_inline(line)}</p>")
+    if in_list:
+        parts.append("</ul>")
+    paras = "".join(parts)
     script = (
         "document.querySelectorAll('script[data-figure]').forEach(function(s){"
         "var spec=JSON.parse(s.textContent);"
@@ -150,8 +167,8 @@ def render_incident_html(result: TriageResult) -> str:
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Incident report</title>"
-        f"<script>{_plotly_js()}</script></head><body style='font-family:sans-serif;"
-        f"max-width:980px;margin:auto'>{paras}{fig}<script>{script}</script></body></html>"
+        f"<script>{_plotly_js()}</script><style>{CSS}</style></head><body><main>"
+        f"{paras}{fig}</main><script>{script}</script></body></html>"
     )
 
 
