@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from modelward._exceptions import ConfigError, LogNotFoundError, LogSchemaError
 from modelward.io.columns import REQUIRED_ROLES, ColumnRoles
-from modelward.io.log import Feature, FeatureKind, PredictionLog, Task
-from modelward.io.reader import is_categorical_type, is_numeric_type
+from modelward.io.log import Feature, PredictionLog, Task
+from modelward.io.reader import infer_features
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -49,7 +49,6 @@ _SIMPLE_TYPES = {
     "DateType()": "DATE",
     "BinaryType()": "BLOB",
 }
-_INTEGER_NAMES = frozenset({"BIGINT", "INTEGER", "SMALLINT", "TINYINT"})
 
 
 def duckdb_type_name(spark_type: str) -> str:
@@ -234,7 +233,9 @@ def read_spark_log(
             if f.name not in schema:
                 raise LogSchemaError("feature is not in the log", source=desc, column=f.name)
     else:
-        feats = tuple(_features(schema, roles, features, segments or (), desc))
+        feats = infer_features(
+            schema, roles, declared=features, categorical=(), segments=segments or (), source=desc
+        )
     cand = (
         []
         if segments is not None or like is not None
@@ -289,40 +290,4 @@ def _checks(roles: ColumnRoles) -> list[tuple[str, str, Any]]:
     if roles.score is not None:
         s = F.col(roles.score)
         out.append((roles.score, "score outside [0, 1]", s.isNotNull() & ((s < 0) | (s > 1))))
-    return out
-
-
-def _features(
-    schema: Mapping[str, str],
-    roles: ColumnRoles,
-    declared: Sequence[str] | None,
-    segments: Sequence[str],
-    source: str,
-) -> list[Feature]:
-    role_columns = roles.role_columns()
-    for name in [*(declared or ()), *segments]:
-        if name not in schema:
-            raise LogSchemaError(
-                f"declared column {name!r} is not in the log. Columns are: {', '.join(schema)}",
-                source=source,
-                column=name,
-            )
-    names = list(declared) if declared is not None else [c for c in schema if c not in role_columns]
-    out: list[Feature] = []
-    for name in names:
-        dtype = schema[name]
-        kind: FeatureKind
-        if is_categorical_type(dtype) or (name in segments and dtype in _INTEGER_NAMES):
-            kind = "categorical"
-        elif is_numeric_type(dtype):
-            kind = "numeric"
-        elif declared is not None:
-            raise LogSchemaError(
-                f"feature {name!r} has type {dtype}; features must be numeric or categorical",
-                source=source,
-                column=name,
-            )
-        else:
-            continue
-        out.append(Feature(name=name, kind=kind, dtype=dtype))
     return out

@@ -286,7 +286,7 @@ def _roles(mapping: Mapping[str, str], schema: Mapping[str, str], source: str) -
     return roles.resolve(schema)
 
 
-def _features(
+def infer_features(
     schema: Mapping[str, str],
     roles: ColumnRoles,
     *,
@@ -415,7 +415,7 @@ def read_log(
             norm[col] = _double_expr(col, schema[col], role, src.description)
 
     segs = list(declared_segments or [])
-    feats = _features(
+    feats = infer_features(
         schema,
         roles,
         declared=declared_features,
