@@ -1,12 +1,14 @@
-"""What every engine checks before a scan: its parameters and the window bounds."""
+"""What every engine shares around a scan: parameter checks, window bounds, the meta record."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from modelward._exceptions import ConfigError
+from modelward.engine.summaries import Bins, SummariesMeta
 
-__all__ = ["check_parameters", "parse_bound"]
+__all__ = ["check_parameters", "parse_bound", "scan_meta"]
 
 
 def parse_bound(value: str | date | datetime | None, *, end: bool) -> datetime | None:
@@ -76,3 +78,46 @@ def check_parameters(
         )
     if two_references:
         raise ConfigError("Give either a reference log or a reference date range, not both.")
+
+
+def scan_meta(
+    log: Any,
+    reference: Any,
+    *,
+    engine: str,
+    bucket: str,
+    start: datetime | None,
+    end: datetime | None,
+    bins: Bins,
+    score_bins: int,
+    latency_accuracy: float,
+    sample_size: int,
+    n_rows: int,
+) -> SummariesMeta:
+    """The meta record of one scan, the same for every engine.
+
+    ``log`` and ``reference`` are the engine's own log objects (a
+    :class:`~modelward.io.PredictionLog` or a Spark log): anything with
+    ``source``, ``roles``, ``task``, ``features``, ``segments`` and ``schema``.
+    """
+    return SummariesMeta(
+        bucket=bucket,
+        reference_start=start.isoformat() if start else None,
+        reference_end=end.isoformat() if end else None,
+        reference_source=reference.source if reference is not None else ("range" if end else None),
+        source=log.source,
+        roles=log.roles.as_dict(),
+        task=log.task,
+        features=[{"name": f.name, "kind": f.kind, "dtype": f.dtype} for f in log.features],
+        segments=list(log.segments),
+        schema=dict(log.schema),
+        reference_schema=dict(reference.schema) if reference is not None else dict(log.schema),
+        numeric_edges=bins.numeric_edges,
+        categories=bins.categories,
+        other_categories=bins.other_categories,
+        score_bins=score_bins,
+        latency_accuracy=latency_accuracy,
+        sample_size=sample_size,
+        n_rows=n_rows,
+        engine=engine,
+    )

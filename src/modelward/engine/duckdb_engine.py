@@ -23,12 +23,11 @@ import pyarrow as pa
 from modelward._exceptions import ConfigError, LogSchemaError
 from modelward.engine._batch import BatchAccumulator, ScanPlan
 from modelward.engine._tables import to_tables
-from modelward.engine._time import check_parameters, parse_bound
+from modelward.engine._time import check_parameters, parse_bound, scan_meta
 from modelward.engine.edges import compute_bins, log_bin_sql, quote, sample_hash_sql
 from modelward.engine.summaries import (
     Bins,
     Summaries,
-    SummariesMeta,
     merge_table,
 )
 from modelward.io.log import PredictionLog
@@ -133,28 +132,18 @@ class DuckDBEngine:
         samples = [p["sample"] for p in parts if "sample" in p]
         if samples:
             tables["sample"] = pa.concat_tables(samples, promote_options="permissive")
-        meta = SummariesMeta(
+        meta = scan_meta(
+            log,
+            reference,
+            engine=self.name,
             bucket=bucket,
-            reference_start=start.isoformat() if start else None,
-            reference_end=end.isoformat() if end else None,
-            reference_source=reference.source
-            if reference is not None
-            else ("range" if end else None),
-            source=log.source,
-            roles=log.roles.as_dict(),
-            task=log.task,
-            features=[{"name": f.name, "kind": f.kind, "dtype": f.dtype} for f in log.features],
-            segments=list(log.segments),
-            schema=dict(log.schema),
-            reference_schema=dict(reference.schema) if reference is not None else dict(log.schema),
-            numeric_edges=bins.numeric_edges,
-            categories=bins.categories,
-            other_categories=bins.other_categories,
+            start=start,
+            end=end,
+            bins=bins,
             score_bins=score_bins,
             latency_accuracy=latency_accuracy,
             sample_size=sample_size,
             n_rows=scan.n_rows + (ref_scan.n_rows if reference is not None else 0),
-            engine=self.name,
         )
         if progress is not None:
             progress(1.0)

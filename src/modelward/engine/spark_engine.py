@@ -34,14 +34,13 @@ import pyarrow.compute as pc
 from modelward._exceptions import ConfigError
 from modelward.engine._spark_bins import sample_hash_hex, spark_bins
 from modelward.engine._spark_log import SparkLog, read_spark_log
-from modelward.engine._time import check_parameters, parse_bound
+from modelward.engine._time import check_parameters, parse_bound, scan_meta
 from modelward.engine.edges import NONPOSITIVE_BIN, log_gamma
 from modelward.engine.summaries import (
     TABLE_SPECS,
     UNSEEN_TOP,
     Bins,
     Summaries,
-    SummariesMeta,
     empty_table,
 )
 from modelward.io.log import PredictionLog
@@ -221,26 +220,18 @@ class SparkEngine:
             tables["sample"] = _sample_table(sample)
         vol = tables["volume"]
         n_rows = int(pc.sum(vol.filter(pc.equal(vol["segment"], ""))["n"]).as_py() or 0)
-        meta = SummariesMeta(
+        meta = scan_meta(
+            slog,
+            sref,
+            engine=self.name,
             bucket=bucket,
-            reference_start=start.isoformat() if start else None,
-            reference_end=end.isoformat() if end else None,
-            reference_source=sref.source if sref is not None else ("range" if end else None),
-            source=slog.source,
-            roles=slog.roles.as_dict(),
-            task=slog.task,
-            features=[{"name": f.name, "kind": f.kind, "dtype": f.dtype} for f in slog.features],
-            segments=list(slog.segments),
-            schema=dict(slog.schema),
-            reference_schema=dict(sref.schema) if sref is not None else dict(slog.schema),
-            numeric_edges=bins.numeric_edges,
-            categories=bins.categories,
-            other_categories=bins.other_categories,
+            start=start,
+            end=end,
+            bins=bins,
             score_bins=score_bins,
             latency_accuracy=latency_accuracy,
             sample_size=sample_size,
             n_rows=n_rows,
-            engine=self.name,
         )
         if progress is not None:
             progress(1.0)
