@@ -19,24 +19,36 @@ Examples
 ...                        grade={"total": 0.8, "elapsed_seconds": 60.0, "dimensions": [
 ...                            {"name": "diagnosis", "score": 1.0}]})
 ...     progress(store)["by_cause"]["data_gap"]["total"]
+...     [(a.cause, a.total) for a in list_attempts(store)]
 0.8
+[('data_gap', 0.8)]
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from modelward._exceptions import StoreError
+from modelward._exceptions import ConfigError, StoreError
 from modelward.drills.catalogue import CAUSES
 from modelward.drills.grading import DIMENSIONS
 from modelward.drills.scenario import cause_weights
 from modelward.store import Store
 
-__all__ = ["ensure_tables", "progress", "record_attempt", "scores_by_cause"]
+__all__ = [
+    "AttemptRecord",
+    "ensure_tables",
+    "list_attempts",
+    "progress",
+    "record_attempt",
+    "scores_by_cause",
+]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS drill_attempts (
@@ -182,3 +194,109 @@ def progress(store: Store, *, recent: int = 5) -> dict[str, Any]:
         "trend": trend,
         "practise_next": nxt,
     }
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One graded attempt as stored in the drill history (the summary columns)."""
+
+    attempt_id: str
+    created_at: datetime  # UTC, naive
+    seed: int
+    domain: str
+    cause: str
+    answer_cause: str | None
+    magnitude: float | None
+    total: float
+    elapsed_seconds: float | None
+    scores: dict[str, float | None]  # rubric dimension -> score
+
+
+@contextmanager
+def _reading(store: Store | str | Path) -> Iterator[Store | None]:
+    """``store`` itself, or the store at a path opened read-only (``None`` if there is none)."""
+    if isinstance(store, Store):
+        yield store
+        return
+    if not Path(store).exists():
+        yield None
+        return
+    with Store(store, read_only=True) as opened:
+        yield opened
+
+
+def list_attempts(store: Store | str | Path, *, limit: int | None = 20) -> list[AttemptRecord]:
+    """The stored attempts, newest first.
+
+    Parameters
+    ----------
+    store
+        An open :class:`~modelward.store.Store`, or the path of a store file
+        (opened read-only and closed again; a missing file has no attempts).
+    limit
+        At most this many attempts (``None``: all of them).
+
+    Returns
+    -------
+    list of AttemptRecord
+        Newest first; empty when no drill was ever graded in this store.
+
+    Raises
+    ------
+    ConfigError
+        If ``limit`` is not ``None`` or an int >= 0.
+    StoreError
+        If the store cannot be opened.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> list_attempts(path)
+    []
+    >>> with Store(path) as store:
+    ...     for total in (0.5, 0.9):
+    ...         _ = record_attempt(store, scenario={"seed": 7, "domain": "churn",
+    ...                            "cause": "prior_shift"}, answers={"cause": "prior_shift"},
+    ...                            grade={"total": total, "dimensions": [
+    ...                                {"name": "coverage", "score": total}]})
+    >>> [(a.total, a.scores["coverage"], a.scores["time"]) for a in list_attempts(path)]
+    [(0.9, 0.9, None), (0.5, 0.5, None)]
+    >>> len(list_attempts(path, limit=1))
+    1
+    """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigError(
+            f"The 'limit' parameter of list_attempts must be None or an int >= 0. "
+            f"Got {limit!r} instead."
+        )
+    cols = ", ".join(DIMENSIONS)
+    with _reading(store) as st:
+        if st is None or not _has_table(st):
+            return []
+        sql = (
+            "SELECT attempt_id, created_at, seed, domain, cause, answer_cause, magnitude, total, "
+            f"elapsed_seconds, {cols} FROM drill_attempts ORDER BY created_at DESC, attempt_id"
+        )
+        params: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = st.connection.execute(sql, params).fetchall()
+    return [
+        AttemptRecord(
+            attempt_id=str(r[0]),
+            created_at=r[1],
+            seed=int(r[2]),
+            domain=str(r[3]),
+            cause=str(r[4]),
+            answer_cause=None if r[5] is None else str(r[5]),
+            magnitude=None if r[6] is None else float(r[6]),
+            total=float(r[7]),
+            elapsed_seconds=None if r[8] is None else float(r[8]),
+            scores={
+                n: None if v is None else float(v) for n, v in zip(DIMENSIONS, r[9:], strict=True)
+            },
+        )
+        for r in rows
+    ]
