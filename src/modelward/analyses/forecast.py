@@ -6,9 +6,9 @@ latency per bucket, the drift heat map, label coverage, volume) or, for
 segments and metrics a check does not hold per bucket, from the summaries
 (confusion counts per bucket; :func:`~modelward.analyses.metrics.metric_value`
 per bucket for the rest, over the fitting window only). Each series goes to
-:func:`modelward.stats.forecast.forecast_crossing` (weekly-deseasonalised
-Theil–Sen trends pooled over fitting windows, with calibrated block-bootstrap
-intervals). Buckets with fewer labelled rows
+:func:`modelward.stats.forecast.forecast_crossing` (a broken-line trend
+with day-of-week effects, and intervals from AR(1) simulations refitted with
+their own break). Buckets with fewer labelled rows
 than the constraint's ``min_samples`` are left out of the series. When a
 quality constraint (a performance metric) is forecast to fail, the result
 recommends retraining before the earliest plausible crossing (the interval's
@@ -57,12 +57,10 @@ __all__ = ["ForecastResult", "ForecastRow", "forecast_policy", "metric_series"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 METHOD = (
-    "Theil-Sen trends on the last {window} buckets after removing a weekly profile "
-    "(median residual per day of week, when two full weeks are present), pooled over four "
-    "fitting windows (a quarter of the buckets up to all of them: how local the trend is, "
-    "is uncertain); interval from a moving-block bootstrap of the residuals (blocks of 7, "
-    "{draws} draws split over the windows), spread calibrated on simulated scenarios "
-    "(docs/forecast.md); the crossing is of the trend, not of single days."
+    "a continuous broken-line trend (a slope before a break, another after it, break by "
+    "least squares) with day-of-week effects, Huber-robust, on the last {window} buckets; "
+    "interval from {draws} simulated series with bias-corrected AR(1) noise, each refitted "
+    "with its own break (docs/forecast.md); the crossing is of the trend, not of single days."
 )
 QUALITY_METRICS = frozenset((*BINARY_METRICS, *REGRESSION_METRICS))
 
