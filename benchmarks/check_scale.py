@@ -9,6 +9,12 @@ subprocess so peak RSS is per size, times
 
 Run: ``.venv/bin/python benchmarks/check_scale.py [--sizes 1000000 5000000]``.
 Targets: summarise <= 3x the floor; peak RSS < 2 GB and not growing with rows.
+
+The shape of the log is set by ``--days`` (daily buckets, default 60), ``--features``
+(default 30: five in six numeric, one in six categorical) and ``--segments`` (1 to 3
+segment columns with 5, 3 and 13 values; default 2). The many-cells memory case
+(365 buckets x 50 features x 22 segment rows per bucket) is
+``check_scale.py --sizes 2000000 --days 365 --features 50 --segments 3``.
 Wall times swing with other load on a shared machine; the CPU-time ratio printed
 beside them (process user+sys time, all threads) is steadier.
 """
@@ -28,18 +34,30 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-N_NUM, N_CAT, DAYS = 25, 5, 60
+SEGMENTS = {
+    "country": ["US", "DE", "FR", "GB", "JP"],
+    "device": ["ios", "android", "web"],
+    "region": [f"r{i:02d}" for i in range(13)],
+}
 
 
-def generate(n: int, path: Path, *, seed: int = 0) -> None:
+def shape(features: int) -> tuple[int, int]:
+    """(numeric, categorical) feature counts for ``features`` features."""
+    return features - features // 6, features // 6
+
+
+def generate(
+    n: int, path: Path, *, days: int = 60, features: int = 30, segments: int = 2, seed: int = 0
+) -> None:
     """Write a random prediction log of ``n`` rows to ``path`` in row groups."""
+    n_num, n_cat = shape(features)
     rng = np.random.default_rng(seed)
     writer = None
     chunk = 500_000
     t0 = np.datetime64("2026-01-01T00:00:00", "s")
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
-        ts = t0 + (np.sort(rng.integers(0, DAYS * 86400, m)) // 1).astype("timedelta64[s]")
+        ts = t0 + (np.sort(rng.integers(0, days * 86400, m)) // 1).astype("timedelta64[s]")
         score = rng.random(m)
         lab = (rng.random(m) < score).astype(np.int64)
         unl = rng.random(m) < 0.3
@@ -55,13 +73,13 @@ def generate(n: int, path: Path, *, seed: int = 0) -> None:
             ),
             "latency_ms": pa.array(rng.lognormal(3, 1, m)),
         }
-        for i in range(N_NUM):
+        for i in range(n_num):
             cols[f"num_{i}"] = pa.array(rng.normal(i, 1 + i, m), mask=rng.random(m) < 0.01)
-        for i in range(N_CAT):
+        for i in range(n_cat):
             k = rng.integers(0, 10 * (i + 1), m).astype(str)
             cols[f"cat_{i}"] = pa.array(np.char.add("v", k))
-        cols["country"] = pa.array(np.array(["US", "DE", "FR", "GB", "JP"])[rng.integers(0, 5, m)])
-        cols["device"] = pa.array(np.array(["ios", "android", "web"])[rng.integers(0, 3, m)])
+        for name, values in list(SEGMENTS.items())[:segments]:
+            cols[name] = pa.array(np.array(values)[rng.integers(0, len(values), m)])
         table = pa.table(cols)
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
@@ -70,7 +88,7 @@ def generate(n: int, path: Path, *, seed: int = 0) -> None:
         writer.close()
 
 
-def run_one(path: Path) -> dict[str, object]:
+def run_one(path: Path, *, features: int = 30, segments: int = 2) -> dict[str, object]:
     """Time the floor and summarise() on one file (in this process)."""
     import duckdb
 
@@ -93,8 +111,9 @@ def run_one(path: Path) -> dict[str, object]:
     floor = time.perf_counter() - t
     floor_cpu = time.process_time() - c
     n = con.execute("SELECT count(*) FROM log").fetchall()[0][0]
-    feats = tuple(Feature(f"num_{i}", "numeric", "DOUBLE") for i in range(N_NUM)) + tuple(
-        Feature(f"cat_{i}", "categorical", "VARCHAR") for i in range(N_CAT)
+    n_num, n_cat = shape(features)
+    feats = tuple(Feature(f"num_{i}", "numeric", "DOUBLE") for i in range(n_num)) + tuple(
+        Feature(f"cat_{i}", "categorical", "VARCHAR") for i in range(n_cat)
     )
     log = PredictionLog(
         con=con,
@@ -102,7 +121,7 @@ def run_one(path: Path) -> dict[str, object]:
         source=str(path),
         roles=ColumnRoles().resolve(schema),
         features=feats,
-        segments=("country", "device"),
+        segments=tuple(SEGMENTS)[:segments],
         task="binary",
         n_rows=n,
         schema=schema,
@@ -131,19 +150,23 @@ def main() -> None:
     p.add_argument("--sizes", nargs="*", type=int, default=[1_000_000, 5_000_000])
     p.add_argument("--one", type=Path)
     p.add_argument("--dir", type=Path, help="keep (and reuse) the generated logs here")
+    p.add_argument("--days", type=int, default=60, help="daily buckets in the log")
+    p.add_argument("--features", type=int, default=30, help="features (1 in 6 categorical)")
+    p.add_argument("--segments", type=int, default=2, choices=(1, 2, 3), help="segment columns")
     args = p.parse_args()
+    shape_args = ["--features", str(args.features), "--segments", str(args.segments)]
     if args.one:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_one(args.one, features=args.features, segments=args.segments)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
-            path = folder / f"log_{n}.parquet"
+            path = folder / f"log_{n}_{args.days}d_{args.features}f_{args.segments}s.parquet"
             if not path.exists():
-                generate(n, path)
+                generate(n, path, days=args.days, features=args.features, segments=args.segments)
             out = subprocess.run(
-                [sys.executable, __file__, "--one", str(path)],
+                [sys.executable, __file__, "--one", str(path), *shape_args],
                 check=True,
                 capture_output=True,
                 text=True,

@@ -1,18 +1,21 @@
-"""Dense, fixed-shape accumulators of the summaries tables, one per grouping set.
+"""Accumulators of the summaries tables, one per grouping set, one row per occupied cell.
 
 A grouping set is "all rows" or one segment column (never their cross product).
 Its cells are ``(bw, v)`` with ``bw = 2 * bucket_index + window`` and ``v`` the
-global code of the segment value, so every table is a numpy array of shape
-``(n_bw, capacity, *inner)`` allocated once (and grown when a new segment value
-appears). Each record batch is first reduced with ``numpy.bincount`` to the
-batch's own distinct ``(bw, segment values...)`` groups (at most one per row of
-the batch, usually a few dozen), then those small arrays are added into every
-grouping set. Memory is bounded by the cells, never by rows.
+global code of the segment value. A cell gets a row of the set's arrays
+``(cells, *inner)`` the first time a batch holds it, so a bucket never pays for
+the window it is not in, nor for segment values it never saw. A record batch is
+first reduced with ``numpy.bincount`` to its own distinct ``(bw, segment
+values...)`` groups when those are few, and the small group arrays are added into
+every grouping set; when they are many (a batch spanning hundreds of buckets x
+segment values), rows are scattered straight into each set's cells instead, so
+no batch-sized dense array is ever built. Memory is bounded by the cells, never
+by rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -73,18 +76,26 @@ def batch_groups(bw: _INT, local: list[tuple[_INT, int]], n_bw: int) -> tuple[_I
     return gid.reshape(-1).astype(np.int64), keys.astype(np.int64)
 
 
-@dataclass
 class GroupingSet:
-    """The cells of one grouping set: ``segment`` (``""`` for all rows) and its values."""
+    """The occupied cells of one grouping set: ``segment`` (``""`` for all rows).
 
-    segment: str
-    n_bw: int
-    values: list[str] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
-    capacity: int = 8
+    A cell is one ``(bw, v)`` pair (``v`` the code of a segment value) and gets
+    its row in the accumulators the first time a batch holds it, so memory
+    follows the occupied cells, not ``n_bw x values``.
+    """
 
-    def codes(self, names: list[str]) -> tuple[_INT, bool]:
-        """Global codes of ``names`` (new ones are added); also whether capacity grew."""
+    def __init__(self, segment: str, n_bw: int, values: list[str] | None = None) -> None:
+        self.segment = segment
+        self.n_bw = n_bw
+        self.values: list[str] = list(values or [])
+        self.index: dict[str, int] = {v: i for i, v in enumerate(self.values)}
+        self._lookup: npt.NDArray[np.int64] = np.full((n_bw, max(len(self.values), 1)), -1)
+        self._bw: list[_INT] = []
+        self._v: list[_INT] = []
+        self.n_cells = 0
+
+    def codes(self, names: list[str]) -> _INT:
+        """Global codes of the segment values ``names`` (new ones are added)."""
         out = np.empty(len(names), np.int64)
         for i, v in enumerate(names):
             c = self.index.get(v)
@@ -92,11 +103,42 @@ class GroupingSet:
                 c = self.index[v] = len(self.values)
                 self.values.append(v)
             out[i] = c
-        grew = False
-        while len(self.values) > self.capacity:
-            self.capacity *= 2
-            grew = True
-        return out, grew
+        width = self._lookup.shape[1]
+        if len(self.values) > width:
+            grown = np.full((self.n_bw, max(2 * width, len(self.values))), -1, np.int64)
+            grown[:, :width] = self._lookup
+            self._lookup = grown
+        return out
+
+    def cells(self, bw: _INT, v: _INT) -> _INT:
+        """The cell of each ``(bw, v)`` pair, new cells numbered on first sight.
+
+        Examples
+        --------
+        >>> gs = GroupingSet("country", 4, ["US", "DE"])
+        >>> gs.cells(np.array([3, 1, 3]), np.array([1, 0, 1])).tolist()
+        [1, 0, 1]
+        >>> gs.cells(np.array([0, 3]), np.array([0, 1])).tolist(), gs.n_cells
+        ([2, 1], 3)
+        """
+        out = self._lookup[bw, v]
+        new = out < 0
+        if new.any():
+            key = np.unique(bw[new] * self._lookup.shape[1] + v[new])
+            nb, nv = key // self._lookup.shape[1], key % self._lookup.shape[1]
+            self._lookup[nb, nv] = np.arange(self.n_cells, self.n_cells + len(key))
+            self.n_cells += len(key)
+            self._bw.append(nb)
+            self._v.append(nv)
+            out = self._lookup[bw, v]
+        res: _INT = out.astype(np.int64)
+        return res
+
+    def cell_keys(self) -> tuple[_INT, _INT]:
+        """``(bw, v)`` of every cell, in cell order."""
+        if not self._bw:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(self._bw), np.concatenate(self._v)
 
 
 @dataclass(frozen=True)
@@ -128,57 +170,78 @@ class Reduction:
         return cls(sc[starts], order, starts)
 
 
-class Dense:
-    """Named dense arrays ``(n_bw, capacity, *inner)`` of one grouping set.
+_OPS = {"sum": np.add, "min": np.minimum, "max": np.maximum}
+_FILL = {"sum": 0, "min": np.inf, "max": -np.inf}
 
-    ``kind`` is ``"sum"``, ``"min"`` or ``"max"`` (how batch values combine).
+
+class Dense:
+    """Named arrays ``(cells, *inner)`` of one grouping set, one row per occupied cell.
+
+    ``kind`` is ``"sum"``, ``"min"`` or ``"max"`` (how values combine). Integer
+    counts are kept as ``uint32`` while :meth:`widen` has not been called (the
+    caller widens them to ``int64`` before any count could pass ``2**32 - 1``).
+    Arrays grow by a quarter when cells are added, so at most one array is
+    copied at a time.
     """
 
     def __init__(self, gs: GroupingSet) -> None:
         self.gs = gs
         self.arrays: dict[str, npt.NDArray[np.generic]] = {}
         self.kinds: dict[str, str] = {}
-        self._cap = gs.capacity
+        self.wide = False
 
-    @staticmethod
-    def _fill(kind: str, dtype: type[np.generic]) -> float | int:
-        return {"sum": 0, "min": np.inf, "max": -np.inf}[kind]
-
-    def regrow(self) -> None:
-        """Follow the grouping set's capacity (after new segment values appeared)."""
-        cap = self.gs.capacity
-        if cap == self._cap:
-            return
+    def widen(self) -> None:
+        """Hold counts as ``int64`` from now on."""
+        self.wide = True
         for name, arr in self.arrays.items():
-            new = np.full(
-                (arr.shape[0], cap, *arr.shape[2:]),
-                self._fill(self.kinds[name], arr.dtype.type),
-                arr.dtype,
-            )
-            new[:, : self._cap] = arr
-            self.arrays[name] = new
-        self._cap = cap
+            if arr.dtype == np.uint32:
+                self.arrays[name] = arr.astype(np.int64)
+
+    def _dtype(self, dtype: np.dtype[np.generic]) -> np.dtype[np.generic]:
+        if np.issubdtype(dtype, np.integer):
+            return np.dtype(np.int64 if self.wide else np.uint32)
+        return dtype
+
+    def array(
+        self, name: str, kind: str, inner: tuple[int, ...], dtype: np.dtype[np.generic]
+    ) -> npt.NDArray[np.generic]:
+        """The array ``name`` with room for every cell of the set (allocated or grown)."""
+        arr = self.arrays.get(name)
+        need = self.gs.n_cells
+        if arr is None or arr.shape[0] < need:
+            rows = max(need + need // 4, 8)
+            new = np.full((rows, *inner), _FILL[kind], self._dtype(dtype))
+            if arr is not None:
+                new[: arr.shape[0]] = arr
+            arr = self.arrays[name] = new
+            self.kinds[name] = kind
+        return arr
 
     def add(self, name: str, kind: str, red: Reduction, values: npt.NDArray[np.generic]) -> None:
         """Combine ``values`` (one row per batch group) into their cells."""
-        arr = self.arrays.get(name)
-        if arr is None:
-            arr = np.full(
-                (self.gs.n_bw, self._cap, *values.shape[1:]),
-                self._fill(kind, values.dtype.type),
-                values.dtype,
-            )
-            self.arrays[name] = arr
-            self.kinds[name] = kind
-        flat = arr.reshape(self.gs.n_bw * self._cap, *arr.shape[2:])
-        op = {"sum": np.add, "min": np.minimum, "max": np.maximum}[kind]
+        arr = self.array(name, kind, values.shape[1:], values.dtype)
+        op = _OPS[kind]
         v = values if red.order is None else op.reduceat(values[red.order], red.starts, axis=0)
-        flat[red.cells] = op(flat[red.cells], v)
+        arr[red.cells] = op(arr[red.cells], v)
+
+    def scatter(
+        self,
+        name: str,
+        kind: str,
+        inner: tuple[int, ...],
+        key: _INT,
+        values: npt.NDArray[np.generic] | None,
+    ) -> None:
+        """Combine ``values`` (1 if None) at flat positions ``key`` of ``(cells, *inner)``."""
+        dtype = np.dtype(np.int64) if values is None else values.dtype
+        arr = self.array(name, kind, inner, dtype)
+        flat = arr.reshape(-1)
+        _OPS[kind].at(flat, key, 1 if values is None else values)
 
     def get(self, name: str) -> npt.NDArray[np.generic] | None:
-        """The array ``name`` trimmed to the set's values, or None if never added."""
+        """The array ``name`` trimmed to the set's cells, or None if never added."""
         arr = self.arrays.get(name)
-        return None if arr is None else arr[:, : len(self.gs.values)]
+        return None if arr is None else arr[: self.gs.n_cells]
 
 
 class LogBins:

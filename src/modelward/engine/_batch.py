@@ -42,6 +42,13 @@ UNSEEN_PER_BATCH = 200
 #: Distinct unseen values remembered per cell and feature; beyond it, the least
 #: frequent are dropped down to half of it.
 UNSEEN_CAP = 1000
+#: Above this many bytes of per-group arrays, a batch is scattered straight into
+#: the cells of each grouping set instead of being reduced to its groups first.
+GROUP_BYTES = 1 << 27
+#: Rows per slice of a batch that is scattered.
+SCATTER_ROWS = 1 << 16
+#: Counts are held as uint32 until this many rows have been scanned.
+_NARROW_ROWS = (1 << 32) - 1
 
 VOLUME_SUMS = (
     "n",
@@ -92,29 +99,41 @@ class BatchAccumulator:
 
     def __init__(self, plan: ScanPlan) -> None:
         self.plan = plan
-        self.sets = [GroupingSet("", plan.n_bw, [""], {"": 0}, 1)] + [
+        self.sets = [GroupingSet("", plan.n_bw, [""])] + [
             GroupingSet(s, plan.n_bw) for s in plan.segments
         ]
         self.dense = [Dense(gs) for gs in self.sets]
         self.latency = LogBins(NONPOSITIVE_BIN)
         self.lag = LogBins(NONPOSITIVE_BIN)
-        # unseen[(set index, bw, value code, feature index)] -> value -> count
-        self.unseen: dict[tuple[int, int, int, int], dict[str, int]] = {}
+        # unseen[(set index, cell, feature index)] -> value -> count
+        self.unseen: dict[tuple[int, int, int], dict[str, int]] = {}
         self.rows_seen = 0
+        S, W = (6, 1) if plan.binary else (2, 4)
+        kn = max((len(e) for e in plan.edges), default=0) + 2
+        kc = max((len(c) for c in plan.categories), default=0) + 3
+        #: values per batch group in the dense path (an estimate of its memory)
+        self.per_group = (
+            16
+            + len(plan.numeric) * (kn * (S + 2 * W) + 5)
+            + len(plan.categorical) * kc * (S + 2 * W)
+            + (6 * (plan.score_bins + 1) if plan.binary and plan.has_score else 0)
+        )
+        self.sparse = False
 
     # -- per batch ---------------------------------------------------------------
     def add(self, b: pa.RecordBatch) -> None:
         """Add one record batch."""
         p = self.plan
         n = b.num_rows
+        if self.rows_seen + n > _NARROW_ROWS and not self.dense[0].wide:
+            for d in self.dense:
+                d.widen()
         bw = _int(b.column("_bw"), 0)
         local: list[tuple[_INT, int]] = []
         gmaps: list[_INT] = []
         for j, gs in enumerate(self.sets[1:]):
             enc = b.column(f"_s{j}").dictionary_encode()
-            codes, grew = gs.codes(enc.dictionary.to_pylist())
-            if grew:
-                self.dense[j + 1].regrow()
+            codes = gs.codes(enc.dictionary.to_pylist())
             local.append((_int(enc.indices, 0), len(codes)))
             gmaps.append(codes)
         gid, keys = batch_groups(bw, local, p.n_bw)
@@ -126,17 +145,31 @@ class BatchAccumulator:
             seg_codes.insert(0, rest % size)
             rest //= size
         g_bw = rest
-        cells = [g_bw]
         self._bwv = [(g_bw, np.zeros(len(g_bw), np.int64))]
-        for j, gs in enumerate(self.sets[1:]):
-            v = gmaps[j][seg_codes[j]]
-            cells.append(g_bw * gs.capacity + v)
-            self._bwv.append((g_bw, v))
-        self._cells = [Reduction.of(c) for c in cells]
+        for j in range(len(self.sets) - 1):
+            self._bwv.append((g_bw, gmaps[j][seg_codes[j]]))
+        cells = [gs.cells(gbw, v) for gs, (gbw, v) in zip(self.sets, self._bwv, strict=True)]
+        self._gcells = cells
         self.G = G
         self.gid = gid
         self.bw = bw
-        self._rows = Reduction.of(gid)
+        self.sparse = G * self.per_group * 8 > GROUP_BYTES
+        if self.sparse and n > SCATTER_ROWS:
+            # scattered batches go in slices: their row-sized temporaries stay small
+            for off in range(0, n, SCATTER_ROWS):
+                self.add(b.slice(off, SCATTER_ROWS))
+            self.bw = bw
+            return
+        if self.sparse:
+            # each set's rows, ordered by cell (scatters then touch one cell at a time)
+            self._by_cell = []
+            for c in cells:
+                rc = c[gid]
+                order = np.argsort(rc, kind="stable")
+                self._by_cell.append((rc[order], order))
+        else:
+            self._cells = [Reduction.of(c) for c in cells]
+            self._rows = Reduction.of(gid)
 
         pred = _f64(b.column("_pred"))
         label = _f64(b.column("_label"))
@@ -181,8 +214,11 @@ class BatchAccumulator:
             B = p.score_bins
             sb = np.floor(np.round(score * B, 9))
             sb = np.where(np.isnan(sb), B, np.clip(sb, 0, B - 1)).astype(np.int64)
-            c = np.bincount((gid * (B + 1) + sb) * 6 + state, minlength=G * (B + 1) * 6)
-            self._add("score", "sum", c.reshape(G, B + 1, 6)[:, :B])
+            if self.sparse:
+                self._scatter("score", "sum", (B, 6), sb * 6 + state, None, rows=sb < B)
+            else:
+                c = np.bincount((gid * (B + 1) + sb) * 6 + state, minlength=G * (B + 1) * 6)
+                self._add("score", "sum", c.reshape(G, B + 1, 6)[:, :B])
         self._logbins("latency", self.latency, _int(b.column("_latbin"), NONPOSITIVE_BIN - 1), None)
         lagb = _int(b.column("_lagbin"), NONPOSITIVE_BIN - 1)
         lab01 = (y0 if p.binary else np.ones(n)).astype(np.int64)
@@ -192,6 +228,29 @@ class BatchAccumulator:
     def _add(self, name: str, kind: str, values: npt.NDArray[np.generic]) -> None:
         for d, cell in zip(self.dense, self._cells, strict=True):
             d.add(name, kind, cell, values)
+
+    def _scatter(
+        self,
+        name: str,
+        kind: str,
+        inner: tuple[int, ...],
+        key: _INT,
+        values: npt.NDArray[np.generic] | None,
+        *,
+        rows: _BOOL | None = None,
+    ) -> None:
+        """Combine per-row ``values`` (1 if None) at ``key`` of the inner shape, cell by cell.
+
+        ``key`` and ``values`` are ``(rows,)`` or ``(rows, k)`` (k positions per row);
+        ``rows`` keeps only some rows.
+        """
+        size = int(np.prod(inner))
+        for d, (rc, order) in zip(self.dense, self._by_cell, strict=True):
+            o, c = (order, rc) if rows is None else (order[rows[order]], rc[rows[order]])
+            k = key[o]
+            flat = (c * size).reshape(-1, *([1] * (k.ndim - 1))) + k
+            v = None if values is None else values[o].reshape(-1)
+            d.scatter(name, kind, inner, flat.reshape(-1), v)
 
     def _bc(self, key: _INT, size: int, w: _FLT | None = None) -> npt.NDArray[np.generic]:
         return np.bincount(key, weights=w, minlength=size)
@@ -227,6 +286,17 @@ class BatchAccumulator:
             np.where(lv, lat, 0.0),
             lagn,
         ]
+        lo, hi = np.where(lv, lat, np.inf), np.where(lv, lat, -np.inf)
+        if self.sparse:
+            ones, zeros = np.ones(len(gid)), np.zeros(len(gid))
+            vals = np.stack(
+                [ones if k == 0 else zeros if w is None else w for k, w in enumerate(cols)], axis=1
+            )
+            key = np.broadcast_to(np.arange(len(cols)), vals.shape)
+            self._scatter("volume", "sum", (len(cols),), key, vals)
+            self._scatter("volume_min", "min", (), np.zeros(len(gid), np.int64), lo)
+            self._scatter("volume_max", "max", (), np.zeros(len(gid), np.int64), hi)
+            return
         out = np.zeros((G, len(cols)))
         for k, w in enumerate(cols):
             if w is not None or k == 0:
@@ -234,8 +304,8 @@ class BatchAccumulator:
         self._add("volume", "sum", out)
         mn = np.full(G, np.inf)
         mx = np.full(G, -np.inf)
-        np.minimum.at(mn, gid, np.where(lv, lat, np.inf))
-        np.maximum.at(mx, gid, np.where(lv, lat, -np.inf))
+        np.minimum.at(mn, gid, lo)
+        np.maximum.at(mx, gid, hi)
         self._add("volume_min", "min", mn)
         self._add("volume_max", "max", mx)
 
@@ -246,6 +316,15 @@ class BatchAccumulator:
         """
         G, gid = self.G, self.gid
         F = code.shape[1]
+        if self.sparse:
+            S, W = self._S, len(self._weights)
+            fk = np.arange(F) * K + code
+            self._scatter(f"{name}_n", "sum", (F, K, S), fk * S + self._state[:, None], None)
+            k2 = (fk * 2 + self._L[:, None]) * W
+            for i, x in enumerate(self._weights):
+                xs = np.broadcast_to(x[:, None], code.shape)
+                self._scatter(f"{name}_w", "sum", (F, K, 2, W), k2 + i, xs)
+            return
         base = np.empty_like(code)  # Fortran order like ``code``: ravel(order="F") is a view
         np.add((gid * (F * K))[:, None], np.arange(F) * K, out=base)
         base += code
@@ -294,10 +373,20 @@ class BatchAccumulator:
         self._feature_label("x", codes, max(len(e) for e in p.edges) + 2)
         fin = np.isfinite(x)
         xf = np.where(fin, x, 0.0)
+        if self.sparse:
+            f3 = np.arange(F) * 3
+            key = np.concatenate([f3 + 0, f3 + 1, f3 + 2])[None, :].repeat(n, 0)
+            vals = np.concatenate([xf, xf * xf, fin.astype(np.float64)], axis=1)
+            self._scatter("m", "sum", (F, 3), key, vals)
+            fkey = np.broadcast_to(np.arange(F), (n, F))
+            self._scatter("mn", "min", (F,), fkey, np.where(fin, x, np.inf))
+            self._scatter("mx", "max", (F,), fkey, np.where(fin, x, -np.inf))
+            return
         # per group: rows sorted by group once, then reduceat over all features
         red = self._rows
-        xs = xf[red.order] if red.order is not None else xf
-        fs = fin[red.order] if red.order is not None else fin
+        # row-major: reduceat along rows is several times faster than on columns
+        xs = np.ascontiguousarray(xf[red.order] if red.order is not None else xf)
+        fs = np.ascontiguousarray(fin[red.order] if red.order is not None else fin)
         mom = np.stack(
             [
                 np.add.reduceat(xs, red.starts, axis=0),
@@ -345,10 +434,9 @@ class BatchAccumulator:
         keep = (np.arange(len(g)) - first) < UNSEEN_PER_BATCH
         g, v, cnt = g[keep], v[keep], cnt[keep]
         names = dic.take(pa.array(v)).to_pylist()
-        for s, (g_bw, g_v) in enumerate(self._bwv):
-            pairs = zip(g_bw[g].tolist(), g_v[g].tolist(), names, cnt.tolist(), strict=True)
-            for bw, vv, name, c in pairs:
-                ck = (s, int(bw), int(vv), i)
+        for s, gc in enumerate(self._gcells):
+            for cell, name, c in zip(gc[g].tolist(), names, cnt.tolist(), strict=True):
+                ck = (s, int(cell), i)
                 d = self.unseen.setdefault(ck, {})
                 d[name] = d.get(name, 0) + c
                 if len(d) > UNSEEN_CAP:
@@ -363,8 +451,14 @@ class BatchAccumulator:
         for d in self.dense:
             regrow_logbins(d, name, old_lo, old_w, lb)
         W = lb.width + 1
-        g = self.gid[ok]
         nl = 1 if lab is None else 2
+        if self.sparse:
+            full = np.zeros(len(bins), np.int64)
+            full[ok] = slots
+            inner_key = full if lab is None else lab * W + full
+            self._scatter(name, "sum", (nl, W), inner_key, None, rows=ok)
+            return
+        g = self.gid[ok]
         key = g * nl + (0 if lab is None else lab[ok])
         c = np.bincount(key * W + slots, minlength=self.G * nl * W)
         self._add(name, "sum", c.reshape(self.G, nl, W))

@@ -50,9 +50,11 @@ class _Builder:
         self.features = [*p.numeric, *p.categorical]
         self.feat_rank = _rank(self.features)
         self.parts: dict[str, list[_Cols]] = {n: [] for n in TABLE_SPECS}
+        self.cell_keys = [gs.cell_keys() for gs in acc.sets]
 
-    def keys(self, s: int, bw: _INT, v: _INT) -> _Cols:
+    def keys(self, s: int, cell: _INT) -> _Cols:
         gs = self.acc.sets[s]
+        bw, v = self.cell_keys[s][0][cell], self.cell_keys[s][1][cell]
         return {
             "window": _strings(bw % 2, ["current", "reference"]),
             "bucket": (self.base_us + (bw // 2) * self.step_us).astype("datetime64[us]"),
@@ -62,7 +64,8 @@ class _Builder:
         }
 
     def emit(self, name: str, s: int, idx: tuple[_INT, ...], cols: _Cols, ranks: list[Any]) -> None:
-        k = self.keys(s, idx[0], idx[1])
+        """Rows of table ``name`` for the cells ``idx[0]`` of grouping set ``s``."""
+        k = self.keys(s, idx[0])
         k["_r"] = [*k["_r"], *ranks]
         k.update(cols)
         self.parts[name].append(k)
@@ -76,7 +79,7 @@ class _Builder:
             np.concatenate([np.asarray(p["_r"][i]) for p in parts])
             for i in range(len(parts[0]["_r"]))
         ]
-        order = np.lexsort(ranks[::-1])
+        order = _order(ranks)
         schema = _schema(name, target)
         arrays = []
         for f in schema:
@@ -87,6 +90,32 @@ class _Builder:
                 arr = pa.array(np.concatenate(col)[order], f.type)
             arrays.append(arr.cast(f.type))
         return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _order(ranks: list[_INT]) -> _INT:
+    """The lexicographic order of ``ranks`` (first key first), as ``np.lexsort`` gives it.
+
+    Non-negative ranks are packed into one int64 key when they fit (one stable
+    argsort instead of a multi-key lexsort).
+
+    Examples
+    --------
+    >>> _order([np.array([1, 0, 1, 0]), np.array([0, 2, -1, 1])]).tolist()
+    [3, 1, 2, 0]
+    """
+    key = np.zeros(len(ranks[0]), np.int64)
+    room = 1.0
+    for r in ranks:
+        r = np.asarray(r, np.int64)
+        lo = int(r.min()) if len(r) else 0
+        span = (int(r.max()) - lo + 1) if len(r) else 1
+        room *= span
+        if room >= 2.0**62:
+            out: _INT = np.lexsort(ranks[::-1])
+            return out
+        key = key * span + (r - lo)
+    res: _INT = np.argsort(key, kind="stable")
+    return res
 
 
 def _schema(name: str, target: pa.Schema) -> pa.Schema:
@@ -135,12 +164,12 @@ def to_tables(acc: BatchAccumulator, *, base_us: int, step_us: int) -> dict[str,
                 s,
                 j,
                 {
-                    "score_bin": j[2],
-                    "label": j[3] // 2 - 1,
-                    "prediction": j[3] % 2,
+                    "score_bin": j[1],
+                    "label": j[2] // 2 - 1,
+                    "prediction": j[2] % 2,
                     "count": sc[j].astype(np.int64),
                 },
-                [j[2], j[3] // 2, j[3] % 2],
+                [j[1], j[2] // 2, j[2] % 2],
             )
         for name, lb in (("latency", acc.latency), ("label_lag", acc.lag)):
             arr = d.get(name)
@@ -148,18 +177,18 @@ def to_tables(acc: BatchAccumulator, *, base_us: int, step_us: int) -> dict[str,
                 continue
             bins = lb.bin_values()
             j = np.nonzero(arr)
-            cols = {"bin": bins[j[3]], "count": arr[j].astype(np.int64)}
-            ranks = [bins[j[3]]]
+            cols = {"bin": bins[j[2]], "count": arr[j].astype(np.int64)}
+            ranks = [bins[j[2]]]
             if name == "label_lag":
-                cols["label"] = j[2]
-                ranks = [j[2], *ranks]
-            b.emit(name, s, (j[0], j[1]), cols, ranks)
+                cols["label"] = j[1]
+                ranks = [j[1], *ranks]
+            b.emit(name, s, j, cols, ranks)
     _unseen(b)
     return {name: b.table(name) for name in TABLE_SPECS}
 
 
 def _feature_label(b: _Builder, s: int, fi: int, feature: str, c: Any, w: Any, shift: int) -> None:
-    """``c``: counts (bw, v, bin, state); ``w``: weight sums (bw, v, bin, labelled, W)."""
+    """``c``: counts (cell, bin, state); ``w``: weight sums (cell, bin, labelled, W)."""
     binary = b.acc.plan.binary
     if binary:
         cnt = np.stack([c[..., 0] + c[..., 1], c[..., 2:].sum(-1)], axis=-1)
@@ -177,24 +206,24 @@ def _feature_label(b: _Builder, s: int, fi: int, feature: str, c: Any, w: Any, s
         j,
         {
             "feature": _const(feature, len(j[0])),
-            "bin": j[2] - shift,
-            "labelled": j[3].astype(bool),
+            "bin": j[1] - shift,
+            "labelled": j[2].astype(bool),
             "count": cnt[j].astype(np.int64),
             "label_sum": lab[j].astype(np.float64),
             "prediction_sum": pred[j].astype(np.float64),
             "score_sum": ssum[j].astype(np.float64),
             "error_sum": err[j].astype(np.float64),
         },
-        [np.full(len(j[0]), b.feat_rank[fi]), j[2], j[3]],
+        [np.full(len(j[0]), b.feat_rank[fi]), j[1], j[2]],
     )
 
 
 def _numeric(b: _Builder, s: int, d: Any, i: int, f: str, idx: Any, n: Any) -> None:
     m = len(b.acc.plan.edges[i])
-    fl_n, fl_w = d.get("x_n")[:, :, i], d.get("x_w")[:, :, i]
-    mom, mn, mx = d.get("m")[:, :, i][idx], d.get("mn")[:, :, i][idx], d.get("mx")[:, :, i][idx]
+    fl_n, fl_w = d.get("x_n")[:, i], d.get("x_w")[:, i]
+    mom, mn, mx = d.get("m")[:, i][idx], d.get("mn")[:, i][idx], d.get("mx")[:, i][idx]
     binned = fl_n[..., : m + 1, :].sum(-1)
-    nonnan = binned.sum(-1)[idx]
+    nonnan = binned.sum(-1)[idx].astype(np.int64)
     cnt = np.rint(mom[:, 2]).astype(np.int64)
     b.emit(
         "numeric_moments",
@@ -218,10 +247,10 @@ def _numeric(b: _Builder, s: int, d: Any, i: int, f: str, idx: Any, n: Any) -> N
         j,
         {
             "feature": _const(f, len(j[0])),
-            "bin": j[2],
+            "bin": j[1],
             "count": binned[j].astype(np.int64),
         },
-        [np.full(len(j[0]), b.feat_rank[i]), j[2]],
+        [np.full(len(j[0]), b.feat_rank[i]), j[1]],
     )
     _feature_label(b, s, i, f, fl_n[..., : m + 1, :], fl_w[..., : m + 1, :, :], 0)
 
@@ -231,7 +260,7 @@ def _categorical(b: _Builder, s: int, d: Any, i: int, f: str) -> None:
     cats = p.categories[i]
     k = len(cats)
     fi = len(p.numeric) + i
-    c, w = d.get("c_n")[:, :, i, : k + 3], d.get("c_w")[:, :, i, : k + 3]
+    c, w = d.get("c_n")[:, i, : k + 3], d.get("c_w")[:, i, : k + 3]
     tot = c.sum(-1)
     names = [*cats, "__other__", "__null__", "__unseen__"]
     rank = _rank(names)
@@ -242,36 +271,35 @@ def _categorical(b: _Builder, s: int, d: Any, i: int, f: str) -> None:
         j,
         {
             "feature": _const(f, len(j[0])),
-            "category": _strings(j[2], names),
+            "category": _strings(j[1], names),
             "count": tot[j].astype(np.int64),
         },
-        [np.full(len(j[0]), b.feat_rank[fi]), rank[j[2]]],
+        [np.full(len(j[0]), b.feat_rank[fi]), rank[j[1]]],
     )
-    c2 = np.concatenate([c[:, :, k:].sum(2, keepdims=True), c[:, :, :k]], axis=2)
-    w2 = np.concatenate([w[:, :, k:].sum(2, keepdims=True), w[:, :, :k]], axis=2)
+    c2 = np.concatenate([c[:, k:].sum(1, keepdims=True, dtype=c.dtype), c[:, :k]], axis=1)
+    w2 = np.concatenate([w[:, k:].sum(1, keepdims=True), w[:, :k]], axis=1)
     _feature_label(b, s, fi, f, c2, w2, 1)
 
 
 def _unseen(b: _Builder) -> None:
     acc = b.acc
-    rows: dict[int, list[tuple[int, int, int, str, int]]] = {}
-    for (s, bw0, cell, i), vals in acc.unseen.items():
+    rows: dict[int, list[tuple[int, int, str, int]]] = {}
+    for (s, cell, i), vals in acc.unseen.items():
         top = sorted(vals.items(), key=lambda kv: (-kv[1], kv[0]))[:UNSEEN_TOP]
         for value, c in top:
-            rows.setdefault(s, []).append((bw0, cell, i, value, c))
+            rows.setdefault(s, []).append((cell, i, value, c))
     for s, rs in rows.items():
-        bw = np.array([r[0] for r in rs], np.int64)
-        v = np.array([r[1] for r in rs], np.int64)
-        fi = np.array([len(acc.plan.numeric) + r[2] for r in rs], np.int64)
-        values = [r[3] for r in rs]
+        cells = np.array([r[0] for r in rs], np.int64)
+        fi = np.array([len(acc.plan.numeric) + r[1] for r in rs], np.int64)
+        values = [r[2] for r in rs]
         b.emit(
             "unseen",
             s,
-            (bw, v),
+            (cells,),
             {
-                "feature": pa.array([acc.plan.categorical[r[2]] for r in rs], pa.string()),
+                "feature": pa.array([acc.plan.categorical[r[1]] for r in rs], pa.string()),
                 "value": pa.array(values, pa.string()),
-                "count": np.array([r[4] for r in rs], np.int64),
+                "count": np.array([r[3] for r in rs], np.int64),
             },
             [b.feat_rank[fi], _rank(values)],
         )
