@@ -24,9 +24,17 @@ expected_cost             cost per 1,000 labelled decisions at the        MOVER 
                           serving threshold (needs a :class:`CostModel`)
 latency_pNN               e.g. ``latency_p99``: the NN-th percentile (ms) order statistics
                           of ``latency_ms`` from the log bins
-psi:FEATURE, js:FEATURE   PSI / Jensen-Shannon of FEATURE (or ``score``)  bootstrap of the
-                          against the reference window                    window's counts
-label_coverage            labelled rows / rows                            Wilson
+psi:FEATURE, js:FEATURE   PSI / Jensen-Shannon of FEATURE (or ``score``,  basic bootstrap of
+                          on the reference's deciles) against the         both windows'
+                          reference window, small-sample bias removed     counts
+label_coverage            labelled rows / rows (low for recent windows    Wilson
+                          whose labels are not due yet)
+label_coverage_vs_        labelled rows / rows expected labelled by       Wilson / expected,
+expected                  ``as_of`` at their age (reference lags by       widened by the
+                          class; ~1.0 when healthy, at any age)           reference's error
+label_lag_pNN             e.g. ``label_lag_p50``: NN-th percentile of     order statistics
+                          label lag (s); recent windows read low (their
+                          long lags are still on their way): use ``max``
 volume                    rows per bucket (mean over the window)          Poisson (Garwood)
 ========================  ==============================================  =================
 
@@ -67,12 +75,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats as sps
 
 from modelward._exceptions import ConfigError
+from modelward.analyses._frame import bucket_width
 from modelward.engine.summaries import Summaries
 from modelward.stats import (
     auc_interval,
     average_precision_binned,
     bootstrap_counts,
     jensen_shannon,
+    log_bin_value,
     mean_interval,
     psi,
     quantiles_from_log_bins,
@@ -89,6 +99,7 @@ __all__ = [
     "CostSpec",
     "MetricEstimate",
     "ScoreSlice",
+    "expected_labels",
     "metric_value",
     "parse_metric",
     "score_slice",
@@ -120,11 +131,26 @@ BINARY_METRICS = (
 REGRESSION_METRICS = ("mae", "rmse", "bias")
 #: Metrics where lower is better (used for wording only; limits say their own side).
 LOWER_IS_BETTER = frozenset(
-    {"fpr", "fnr", "log_loss", "brier", "expected_cost", "mae", "rmse", "latency", "psi", "js"}
+    {
+        "fpr",
+        "fnr",
+        "log_loss",
+        "brier",
+        "expected_cost",
+        "mae",
+        "rmse",
+        "latency",
+        "label_lag",
+        "psi",
+        "js",
+    }
 )
-_OTHER = ("label_coverage", "volume")
+_OTHER = ("label_coverage", "label_coverage_vs_expected", "volume")
 _LATENCY = re.compile(r"^latency_p(\d{1,2}(?:\.\d+)?)$")
+_LABEL_LAG = re.compile(r"^label_lag_p(\d{1,2}(?:\.\d+)?)$")
 _DRIFT = re.compile(r"^(psi|js):(.+)$")
+#: Bins (reference quantiles) of ``psi:score`` and ``js:score``.
+SCORE_DRIFT_BINS = 10
 #: Bootstrap draws for f1, pr_auc and drift intervals.
 N_BOOT = 300
 
@@ -207,13 +233,18 @@ def parse_metric(metric: str) -> tuple[str, float | str | None]:
         q = float(m.group(1)) / 100
         if 0 < q < 1:
             return "latency", q
+    lag = _LABEL_LAG.match(metric)
+    if lag:
+        q = float(lag.group(1)) / 100
+        if 0 < q < 1:
+            return "label_lag", q
     d = _DRIFT.match(metric)
     if d:
         return d.group(1), d.group(2)
     known = ", ".join((*BINARY_METRICS, *REGRESSION_METRICS, *_OTHER))
     raise ConfigError(
         f"Unknown metric {metric!r}. Metrics: {known}, latency_pNN (e.g. latency_p99), "
-        "psi:FEATURE, js:FEATURE (FEATURE may be 'score')."
+        "label_lag_pNN (e.g. label_lag_p50), psi:FEATURE, js:FEATURE (FEATURE may be 'score')."
     )
 
 
@@ -482,8 +513,10 @@ def latency_quantile(
     return MetricEstimate(float(v[0]), lo, float(v[2]), n, "order statistics")
 
 
-def _latency(summaries: Summaries, q: float, confidence: float) -> MetricEstimate:
-    tab = summaries.table("latency")
+def _latency(
+    summaries: Summaries, q: float, confidence: float, table: str = "latency"
+) -> MetricEstimate:
+    tab = summaries.table(table)
     if tab.num_rows == 0:
         return _NAN
     return latency_quantile(
@@ -502,10 +535,10 @@ def _hist(summaries: Summaries, feature: str) -> tuple[FloatArray, str]:
         tab = summaries.table("score")
         if tab.num_rows == 0:
             return np.zeros(0), "score"
-        # 100 coarse bins of the 1000-bin grid: PSI on fine bins is dominated by empty cells
-        b = np.asarray(tab["score_bin"].to_numpy(zero_copy_only=False), np.int64)
-        coarse = np.minimum(b * 100 // meta.score_bins, 99)
-        return np.bincount(coarse, weights=_f64(tab, "count"), minlength=100).astype(float), "s"
+        # the fine grid; _drift groups it into the reference's score deciles
+        b = np.clip(np.asarray(tab["score_bin"].to_numpy(zero_copy_only=False), np.int64), 0, None)
+        fine = np.bincount(b, weights=_f64(tab, "count"), minlength=meta.score_bins)
+        return fine[: meta.score_bins].astype(float), "s"
     if feature in meta.numeric_edges:
         tab = summaries.table("numeric_bins")
         tab = tab.filter(pc.equal(tab["feature"], feature))
@@ -540,6 +573,15 @@ def _drift(
     cur, _ = _hist(_slice(summaries, window=window, segment=segment, buckets=buckets), feature)
     if ref.sum() <= 0 or cur.sum() <= 0:
         return _NAN
+    if feature == "score":
+        # the reference's score deciles (as textbook PSI on scores): on finer bins the
+        # divergence of a day's window is dominated by sparse and empty cells
+        left = (np.cumsum(ref) - ref) / ref.sum()
+        group = np.minimum((left * SCORE_DRIFT_BINS).astype(np.int64), SCORE_DRIFT_BINS - 1)
+        ref = np.bincount(group, weights=ref, minlength=SCORE_DRIFT_BINS).astype(float)
+        cur = np.bincount(group, weights=cur, minlength=SCORE_DRIFT_BINS).astype(float)
+        keep = (ref + cur) > 0  # deciles a heavy grid cell swallowed are empty in both
+        ref, cur = ref[keep], cur[keep]
     func = psi if kind == "psi" else jensen_shannon
     value = float(func(ref, cur))
     table = np.vstack([ref, cur])
@@ -551,7 +593,16 @@ def _drift(
         confidence=confidence,
         independent_rows=True,
     )
-    return MetricEstimate(value, b.low, b.high, round(cur.sum()), "bootstrap (both windows)")
+    # Divergences of sampled histograms are biased upward (about (bins - 1) / n for PSI), and
+    # resampling adds the bias again, so the percentile interval of a small window lies above
+    # the truth. The basic bootstrap interval (2 v - hi, 2 v - lo) and the bias-corrected value
+    # 2 v - mean(draws) remove the bias to first order.
+    mean = float(np.mean(b.distribution)) if b.distribution.size else value
+    corrected = max(2 * value - mean, 0.0)
+    low, high = max(2 * value - b.high, 0.0), max(2 * value - b.low, 0.0)
+    return MetricEstimate(
+        corrected, low, high, round(cur.sum()), "bootstrap (both windows), bias-corrected"
+    )
 
 
 def _poisson_rate(total: float, buckets: float, confidence: float) -> MetricEstimate:
@@ -561,6 +612,191 @@ def _poisson_rate(total: float, buckets: float, confidence: float) -> MetricEsti
     lo = float(sps.chi2.ppf(a / 2, 2 * total)) / 2 if total > 0 else 0.0
     hi = float(sps.chi2.ppf(1 - a / 2, 2 * total + 2)) / 2
     return MetricEstimate(total / buckets, lo / buckets, hi / buckets, round(total), "poisson")
+
+
+# ------------------------------------------------------------ label maturity
+
+#: Points within a bucket at which its rows' ages are sampled (rows spread over the bucket).
+_AGE_GRID = (np.arange(8) + 0.5) / 8
+
+
+def _log_as_of(summaries: Summaries) -> np.datetime64:
+    """End of the last bucket of the log (either window): the default ``as_of``."""
+    vol = summaries.table("volume")
+    width = bucket_width(summaries.meta.bucket)
+    if vol.num_rows == 0:
+        return np.datetime64(0, "us")
+    last = np.asarray(vol["bucket"].to_numpy(zero_copy_only=False)).astype("datetime64[us]").max()
+    return np.datetime64(last + width, "us")
+
+
+@dataclass(frozen=True)
+class _LabelClass:
+    """One label class of a slice: weights per bucket and labelled counts by lag."""
+
+    starts: npt.NDArray[np.datetime64]  # bucket starts (sorted, unique)
+    weight: FloatArray  # rows expected in the class per bucket (all rows for one class)
+    arrived: FloatArray  # (bucket, lag) cumulative labelled rows with lag <= lags[j]
+    lags: FloatArray  # lag values (seconds), ascending
+
+
+def _label_classes(part: Summaries, *, lags: FloatArray | None = None) -> list[_LabelClass]:
+    """Split a (filtered) slice into label classes with their lag counts per bucket.
+
+    Binary tasks with a score are split into positives (weight: ``score_sum``,
+    the expected positives) and negatives (``n - score_sum``), because classes
+    can have very different lags (positives are often confirmed later) and a
+    change of class mix must not read as a label delay. Otherwise one class.
+    Labelled rows without a label timestamp count as arrived at lag 0.
+    """
+    vol = part.table("volume")
+    if vol.num_rows == 0:
+        return []
+    vb = np.asarray(vol["bucket"].to_numpy(zero_copy_only=False)).astype("datetime64[us]")
+    starts, inv = np.unique(vb, return_inverse=True)
+
+    def per_bucket(name: str) -> FloatArray:
+        if name not in vol.column_names:
+            return np.zeros(starts.size)
+        return np.bincount(inv, weights=_f64(vol, name), minlength=starts.size).astype(np.float64)
+
+    n, lab = per_bucket("n"), per_bucket("n_labelled")
+    lag = part.table("label_lag")
+    lb = np.asarray(lag["bucket"].to_numpy(zero_copy_only=False)).astype("datetime64[us]")
+    keep = np.isin(lb, starts)
+    lag = lag.filter(pa.array(keep))
+    l_bucket = np.searchsorted(starts, lb[keep])
+    l_label = np.asarray(lag["label"].to_numpy(zero_copy_only=False), np.int64)
+    l_bin = np.asarray(lag["bin"].to_numpy(zero_copy_only=False), np.int64)
+    l_val = log_bin_value(l_bin, accuracy=part.meta.latency_accuracy) if l_bin.size else l_bin
+    if lags is None:
+        lags = np.unique(np.concatenate([[0.0], np.asarray(l_val, np.float64)]))
+    l_col = np.clip(np.searchsorted(lags, l_val, side="right") - 1, 0, lags.size - 1)
+    l_cnt = _f64(lag, "count")
+    score_sum = per_bucket("score_sum")
+    binary = part.meta.task == "binary" and float(score_sum.sum()) > 0
+    classes: list[tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]]
+    if binary:
+        pos = per_bucket("label_sum")
+        classes = [
+            (np.clip(score_sum, 0, n), pos, l_label == 1),
+            (np.clip(n - score_sum, 0, n), lab - pos, l_label != 1),
+        ]
+    else:
+        classes = [(n, lab, np.ones(l_label.size, bool))]
+    out = []
+    for weight, labelled, mask in classes:
+        hist = np.zeros((starts.size, lags.size))
+        np.add.at(hist, (l_bucket[mask], l_col[mask]), l_cnt[mask])
+        hist[:, 0] += np.maximum(labelled - hist.sum(axis=1), 0.0)  # no timestamp: lag 0
+        out.append(_LabelClass(starts, weight, np.cumsum(hist, axis=1), lags))
+    return out
+
+
+def _pooled(classes: list[_LabelClass]) -> _LabelClass:
+    """All classes as one."""
+    first = classes[0]
+    weight = np.sum([c.weight for c in classes], axis=0)
+    arrived = np.sum([c.arrived for c in classes], axis=0)
+    return _LabelClass(first.starts, weight, arrived, first.lags)
+
+
+def _maturity(
+    ref: _LabelClass, ages: FloatArray, *, as_of: np.datetime64, width_s: float
+) -> tuple[FloatArray, FloatArray]:
+    """Share of a class labelled within ``ages`` seconds of prediction, and its standard error.
+
+    Estimated from the reference buckets whose youngest row is at least that
+    old (all of them saw the whole lag span), so labels still on their way in
+    the reference do not bias it; if no reference bucket is old enough, from
+    all of them (a lower bound).
+    """
+    youngest = (as_of - ref.starts) / np.timedelta64(1, "s") - width_s
+    a = ages.ravel()
+    old = youngest[None, :] >= a[:, None]
+    old[~old.any(axis=1)] = True
+    j = np.searchsorted(ref.lags, a, side="right") - 1
+    got = np.where(j[:, None] >= 0, ref.arrived[:, np.maximum(j, 0)].T, 0.0)
+    num = (old * got).sum(axis=1)
+    den = (old * ref.weight[None, :]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.clip(np.where(den > 0, num / np.where(den > 0, den, 1), 0.0), 0.0, 1.0)
+        se = np.where(den > 0, np.sqrt(g * (1 - g) / np.where(den > 0, den, 1)), 0.0)
+    return g.reshape(ages.shape), se.reshape(ages.shape)
+
+
+def expected_labels(
+    summaries: Summaries,
+    *,
+    window: str = "current",
+    segment: tuple[str, str] = ("", ""),
+    buckets: tuple[datetime | None, datetime | None] | None = None,
+    as_of: datetime | None = None,
+) -> tuple[float, float, float, float]:
+    """Labelled rows of a slice against those the reference predicts by ``as_of``.
+
+    Each row of the slice, at its age ``as_of - timestamp`` (spread over its
+    bucket), is expected to be labelled with the probability that a reference
+    row of the same class (segment value) was labelled within that lag. The
+    reference's labelled share within lag ``a`` is read from the reference
+    buckets at least ``a`` old, so an immature reference does not bias it.
+
+    Parameters
+    ----------
+    summaries
+        Summaries with a reference window and a ``label_lag`` table.
+    window, segment, buckets
+        The slice, as in :func:`metric_value`.
+    as_of
+        When the log was taken (labels after it cannot be in it); default: the
+        end of its last bucket.
+
+    Returns
+    -------
+    tuple of float
+        ``(labelled, rows, expected, expected_se)``: labelled rows, rows,
+        the expected labelled rows, and the standard error of the expectation
+        from the reference's finite size (classes and ages added as if fully
+        correlated, an upper bound).
+    """
+    at = _log_as_of(summaries) if as_of is None else np.datetime64(as_of, "us")
+    width = bucket_width(summaries.meta.bucket)
+    width_s = float(width / np.timedelta64(1, "s"))
+    ref = _label_classes(_slice(summaries, window="reference", segment=segment, buckets=None))
+    cur_part = _slice(summaries, window=window, segment=segment, buckets=buckets)
+    vol = _volume(cur_part)
+    if not ref:
+        return vol["n_labelled"], vol["n"], 0.0, 0.0
+    cur = _label_classes(cur_part, lags=ref[0].lags)
+    if not cur:
+        return vol["n_labelled"], vol["n"], 0.0, 0.0
+    if len(cur) != len(ref):  # a score in one slice only: compare all classes pooled
+        ref, cur = [_pooled(ref)], [_pooled(cur)]
+    expected = se = 0.0
+    for r, c in zip(ref, cur, strict=True):
+        age = (at - c.starts) / np.timedelta64(1, "s")
+        ages = np.maximum(age[:, None] - _AGE_GRID[None, :] * width_s, 0.0)
+        g, g_se = _maturity(r, ages, as_of=at, width_s=width_s)
+        expected += float((c.weight * g.mean(axis=1)).sum())
+        se += float((c.weight * g_se.mean(axis=1)).sum())
+    return vol["n_labelled"], vol["n"], expected, se
+
+
+def _coverage_vs_expected(
+    labelled: float, rows: float, expected: float, expected_se: float, confidence: float
+) -> MetricEstimate:
+    """Labelled / expected, with a Wilson interval widened by the expectation's error."""
+    if rows <= 0 or expected <= 0:
+        return _NAN
+    share = expected / rows
+    r = labelled / expected
+    lo1, hi1 = (
+        b / share for b in wilson_interval(min(labelled, rows), rows, confidence=confidence)
+    )
+    rel = float(sps.norm.ppf(0.5 + confidence / 2)) * expected_se / expected
+    lo = max(r - math.sqrt((r - lo1) ** 2 + (r * rel) ** 2), 0.0)
+    hi = r + math.sqrt((hi1 - r) ** 2 + (hi1 * rel) ** 2)
+    return MetricEstimate(r, lo, hi, round(rows), "Wilson / expected (reference lag)")
 
 
 def metric_value(
@@ -645,9 +881,16 @@ def metric_value(
     part = _slice(summaries, window=window, segment=segment, buckets=buckets)
     if kind == "latency":
         return _latency(part, float(arg), confidence)  # type: ignore[arg-type]
+    if kind == "label_lag":
+        return _latency(part, float(arg), confidence, "label_lag")  # type: ignore[arg-type]
     vol = _volume(part)
     if kind == "label_coverage":
         return _prop(vol["n_labelled"], vol["n"], confidence)
+    if kind == "label_coverage_vs_expected":
+        return _coverage_vs_expected(
+            *expected_labels(summaries, window=window, segment=segment, buckets=buckets),
+            confidence,
+        )
     if kind == "volume":
         return _poisson_rate(vol["n"], vol["buckets"], confidence)
     if kind in REGRESSION_METRICS:

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -173,7 +174,13 @@ def suggested_monitoring(
         ref = _reference(summaries, "volume")
         spec = [{"metric": "volume", "max_drop": round(0.3 * ref, 1), "min_samples": 0}]
     elif cause == "label_delay":
-        spec = [{"metric": "label_coverage", "max_drop": 0.1}]
+        # labels are judged against what the reference's lags predict at each row's age (the
+        # raw share of labelled rows is low in every recent window); the lag median catches a
+        # delay whose labels have since arrived, which coverage at the log's date cannot see
+        spec = [{"metric": "label_coverage_vs_expected", "min": 0.9}]
+        lag = _reference(summaries, "label_lag_p50")
+        if math.isfinite(lag) and lag > 0:
+            spec.append({"metric": "label_lag_p50", "max_rise": round(0.5 * lag, 1)})
     elif cause == "latency_regression":
         p99 = _reference(summaries, "latency_p99")
         spec = [{"metric": "latency_p99", "max": round(1.3 * p99, 1)}]
