@@ -23,6 +23,7 @@ from modelward.analyses.triage.onset import ChangeOnset, change_onset
 from modelward.analyses.triage.signals import column, cube
 
 __all__ = [
+    "arrived_share",
     "data_gap",
     "label_delay",
     "latency_regression",
@@ -240,6 +241,30 @@ def schema_change(ctx: Context) -> list[Candidate]:
     return out
 
 
+#: Misfit (z) of a column's variance to the swap's mixture above which it is no swap.
+MAX_VARIANCE_MISFIT = 5.0
+
+
+def _variance_misfit(ctx: Context, feature: str, post: np.ndarray, predicted: float) -> float:
+    """z of the post-onset variance of ``feature`` against ``predicted``.
+
+    The standard error comes from the spread of the reference's daily
+    variances (so heavy tails and day-to-day swings count), scaled to the rows.
+    """
+    mom = ctx.table("numeric_moments", feature=feature)
+    n_d, s_d, ss_d = (cube(mom, ctx.days, c) for c in ("count", "sum", "sum_sq"))
+    ref = ctx.days.ref & (n_d > 1)
+    if ref.sum() < 3:
+        return 0.0
+    m_d = s_d[ref] / n_d[ref]
+    v_d = np.maximum(ss_d[ref] / n_d[ref] - m_d**2, 0.0)
+    c = float(np.mean((v_d - v_d.mean()) ** 2 * n_d[ref]))
+    _, var1, n1 = _moments(ctx, feature, post)
+    if n1 < 2 or not math.isfinite(var1) or c <= 0:
+        return 0.0
+    return abs(var1 - predicted) / math.sqrt(c / n1 + c / max(float(n_d[ref].sum()), 1.0))
+
+
 def _swaps(ctx: Context) -> list[Candidate]:
     """Two numeric features whose means moved towards each other by the same fraction."""
     feats = ctx.features("numeric")
@@ -276,6 +301,19 @@ def _swaps(ctx: Context) -> list[Candidate]:
             za, zb = fa1 / max(se_a, 1e-12), fb1 / max(se_b, 1e-12)
             diff = abs(fa1 - fb1) / math.hypot(se_a, se_b)
             if min(fa1, fb1) <= MIN_MALFORMED or diff > 4:
+                continue
+            # a swap of a share w makes each column a mixture of the two: its variance follows;
+            # a class mix or covariate change that happens to move two means together does not
+            w = (fa1 + fb1) / 2
+            z_var = max(
+                _variance_misfit(
+                    ctx, a, post, (1 - w) * va + w * vb + w * (1 - w) * (ma - mb) ** 2
+                ),
+                _variance_misfit(
+                    ctx, b, post, (1 - w) * vb + w * va + w * (1 - w) * (ma - mb) ** 2
+                ),
+            )
+            if z_var > MAX_VARIANCE_MISFIT:
                 continue
             z = min(za, zb) - max(0.0, diff - 2)
             day = ctx.days.iso(on.index if on else ctx.start)[:10]
@@ -392,30 +430,63 @@ def _lag_cdf(ctx: Context, label: int, segment: str, value: str) -> tuple[np.nda
     return vals[order], cdf
 
 
+def arrived_share(ctx: Context, label: int) -> FloatArray | None:
+    """Per bucket, the share of class ``label``'s eventual labels in by ``as_of``.
+
+    From the reference's lag distribution of that class, averaged over the
+    bucket's span; None when the reference has no lag of that class.
+    """
+    if ctx.table("label_lag", label=label).num_rows == 0:
+        return None
+    lags, cdf = _lag_cdf(ctx, label, "", "")
+    width_s = ctx.days.width / np.timedelta64(1, "s")
+    ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
+    age = ages[:, None] - ((np.arange(8) + 0.5) / 8)[None, :] * width_s
+    return np.asarray(np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1))
+
+
 def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray, FloatArray]:
-    """Daily (observed, expected) labelled rows at each bucket's age, by class."""
+    """Daily (observed, expected) labelled rows at each bucket's age, by class.
+
+    Each class has its own coverage and lags, so the expectation needs each
+    bucket's class mix, which is only estimated: by the EM weight of P(score)
+    (wrong when P(score | y) moved, as under a covariate drift), by the score
+    sum (wrong when calibration moved) or as the reference's mix (wrong under
+    a prior shift). The least expectation of the three is used, so a shortfall
+    of labels is claimed only when no plausible class mix explains it.
+    """
     ref = ctx.days.ref
     n = ctx.vol("n", segment=segment, value=value)
     lab = ctx.vol("n_labelled", segment=segment, value=value)
     pos = ctx.vol("label_sum", segment=segment, value=value)
     pi = ctx.positive_weight() if segment == "" else None
-    ssum = n * pi if pi is not None else ctx.vol("score_sum", segment=segment, value=value)
-    if ssum.sum() <= 0:  # no score: one class
-        ssum = np.zeros_like(n)
+    mixes = [n * pi] if pi is not None else []
+    ssum = ctx.vol("score_sum", segment=segment, value=value)
+    if ssum.sum() > 0:
+        mixes.append(ssum)
+    mixes += [n * (m[ref].sum() / max(n[ref].sum(), 1e-300)) for m in list(mixes)]
+    if not mixes:  # no score: one class
+        mixes = [np.zeros_like(n)]
     width_s = ctx.days.width / np.timedelta64(1, "s")
     ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
     grid = (np.arange(8) + 0.5) / 8
-    expected = np.zeros(ctx.days.n)
-    for cls, weight, labelled in ((1, ssum, pos), (0, n - ssum, lab - pos)):
-        w_ref = weight[ref].sum()
-        if w_ref <= 0:
-            continue
-        coverage = labelled[ref].sum() / w_ref
+    age = ages[:, None] - grid[None, :] * width_s
+    arrived = {}
+    for cls in (0, 1):
         lags, cdf = _lag_cdf(ctx, cls, segment, value)
-        age = ages[:, None] - grid[None, :] * width_s
-        f = np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1)
-        expected += weight * coverage * f
-    return lab, expected
+        arrived[cls] = np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1)
+    best: FloatArray | None = None
+    for mix in mixes:
+        expected = np.zeros(ctx.days.n)
+        for cls, weight, labelled in ((1, mix, pos), (0, n - mix, lab - pos)):
+            w_ref = weight[ref].sum()
+            if w_ref <= 0:
+                continue
+            expected += weight * (labelled[ref].sum() / w_ref) * arrived[cls]
+        if best is None or expected[~ref].sum() < best[~ref].sum():
+            best = expected
+    assert best is not None
+    return lab, best
 
 
 def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, FloatArray]:

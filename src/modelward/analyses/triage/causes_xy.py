@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from modelward.analyses.triage.evidence import (
 from modelward.analyses.triage.label_models import (
     FeatureCube,
     LabelFit,
+    expected_positives,
     fit_labels,
     region_score_shift,
     signed_sqrt,
@@ -43,12 +44,17 @@ from modelward.analyses.triage.signals import column, cube
 
 __all__ = [
     "DriftStat",
+    "PriorFit",
     "drift_stat",
     "feature_cubes",
     "label_causes",
+    "label_onset",
     "label_side",
     "mixture_weight",
-    "prior_strength",
+    "mixture_z",
+    "prior_fit",
+    "prior_vs_concept",
+    "region_words",
     "score_cube",
     "x_causes",
 ]
@@ -93,11 +99,13 @@ def score_cube(ctx: Context, *, segment: str = "", value: str = "") -> FeatureCu
     k = int(group.max()) + 1
     agg = np.zeros((ctx.days.n, k, 3))
     ssum = np.zeros((ctx.days.n, k))
+    ssum_all = np.zeros((ctx.days.n, k))
     mid = (np.arange(nb) + 0.5) / nb
     for g in range(k):
         sel = group == g
         agg[:, g, :] = full[:, sel, :].sum(axis=1)
         ssum[:, g] = (full[:, sel, 1:].sum(axis=2) * mid[sel]).sum(axis=1)
+        ssum_all[:, g] = (full[:, sel, :].sum(axis=2) * mid[sel]).sum(axis=1)
     out = FeatureCube(
         "score",
         True,
@@ -106,6 +114,8 @@ def score_cube(ctx: Context, *, segment: str = "", value: str = "") -> FeatureCu
         agg[:, :, 2],
         ssum,
         list(range(k)),
+        ssum_all,
+        ctx.label_offset(),
     )
     ctx._fc[key] = out
     return out
@@ -141,7 +151,7 @@ def feature_cubes(
         keys: list[tuple[str, Sequence[object]]] = [("bin", vocab), ("labelled", [False, True])]
         count = cube(sub, ctx.days, "count", keys)
         pos = cube(sub, ctx.days, "label_sum", keys)[:, :, 1]
-        ssum = cube(sub, ctx.days, "score_sum", keys)[:, :, 1]
+        ssum_both = cube(sub, ctx.days, "score_sum", keys)
         out.append(
             FeatureCube(
                 f,
@@ -149,8 +159,10 @@ def feature_cubes(
                 count.sum(axis=2),
                 count[:, :, 1],
                 pos,
-                ssum,
+                ssum_both[:, :, 1],
                 list(vocab),
+                ssum_both.sum(axis=2),
+                ctx.label_offset(),
             )
         )
     return out
@@ -247,30 +259,30 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
             c.onset, c.onset_low, c.onset_high = top.onset.index, top.onset.low, top.onset.high
         out.append(c)
     sc = _score_cube(ctx)
-    if sc is not None:
-        s = drift_stat(ctx, sc)
-        if s.kl_marg >= MIN_KL:
-            ref = ctx.days.ref
-            post = np.arange(ctx.days.n) >= (s.onset.index if s.onset else ctx.start)
-            pi0 = mixture_weight(sc, ref, ref)
-            pi1 = mixture_weight(sc, ref, post)
-            z = prior_strength(s, label_side(sc, ref, post, pi1 - pi0))
-            ev = (
-                f"the score distribution moved (KL={s.kl_marg:.3f}, z={s.z_marg:.1f}) as a new "
-                f"mix of the reference's class-conditional score distributions: positive "
-                f"weight {pi0:.3f} -> {pi1:.3f}, while P(score | y) on labelled rows stayed "
-                f"(KL={s.kl_cond:.4f} +- {s.kl_cond_se:.4f})"
+    fit = prior_fit(ctx, sc) if sc is not None else None
+    if fit is not None:
+        s = fit.stat
+        ev = (
+            f"the score distribution moved (KL={s.kl_marg:.3f}, z={fit.z_move:.1f}) as a new "
+            f"mix of the reference's class-conditional score distributions: positive "
+            f"weight {fit.pi0:.3f} -> {fit.pi1:.3f}, while P(score | y) on labelled rows stayed "
+            f"(KL={s.kl_cond:.4f} +- {s.kl_cond_se:.4f})"
+            + (
+                f"; labelled rows moved with it (uniform log-odds shift z={fit.z_labels:.1f})"
+                if fit.z_labels > 0
+                else ""
             )
-            c = Candidate(
-                "prior_shift",
-                z,
-                ev,
-                effect=pi1 - pi0,
-                numbers={"positive_weight_ref": pi0, "positive_weight_post": pi1},
-            )
-            if s.onset:
-                c.onset, c.onset_low, c.onset_high = s.onset.index, s.onset.low, s.onset.high
-            out.append(c)
+        )
+        c = Candidate(
+            "prior_shift",
+            fit.z,
+            ev,
+            effect=fit.pi1 - fit.pi0,
+            numbers={"positive_weight_ref": fit.pi0, "positive_weight_post": fit.pi1},
+        )
+        if fit.onset:
+            c.onset, c.onset_low, c.onset_high = fit.onset.index, fit.onset.low, fit.onset.high
+        out.append(c)
     return out, stats
 
 
@@ -284,22 +296,6 @@ def label_side(sc: FeatureCube, ref: np.ndarray, post: np.ndarray, direction: fl
     if fit is None or fit.shift_c * direction <= 0:
         return 0.0
     return signed_sqrt(fit.shift)
-
-
-def prior_strength(s: DriftStat, z_labels: float = 0.0) -> float:
-    """Strength of a prior shift: P(score) moved, and not as its class-conditionals did.
-
-    The evidence that it is a new class mix is the larger of the gap between
-    the marginal and class-conditional KLs and ``z_labels`` (:func:`label_side`).
-    """
-    if s.kl_marg < MIN_KL:
-        return 0.0
-    gap = (
-        (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
-        if math.isfinite(s.kl_cond_se)
-        else 0.0
-    )
-    return min(s.z_marg, max(gap, z_labels))
 
 
 def daily_positive_weight(ctx: Context) -> FloatArray | None:
@@ -331,11 +327,154 @@ def mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
     return pi
 
 
-def _label_onset(ctx: Context, fc: FeatureCube, bins: list[int] | None) -> ChangeOnset | None:
+def mixture_z(sc: FeatureCube, ref: np.ndarray, post: np.ndarray, pi0: float, pi1: float) -> float:
+    """z of the change of the positive weight, from the mixture's Fisher information.
+
+    Each window's weight has variance ``1 / I(pi)`` with
+    ``I(pi) = sum_b h_b (f1_b - f0_b)^2 / (pi f1_b + (1 - pi) f0_b)^2``, a
+    directed test with far more power than a homogeneity test over every bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modelward.analyses.triage.label_models import FeatureCube
+    >>> neg, pos = np.array([60.0, 30.0, 10.0]), np.array([10.0, 30.0, 60.0])
+    >>> count = np.stack([neg + pos, neg + pos, 0.8 * neg + 2 * pos])
+    >>> fc = FeatureCube("score", True, count, np.stack([neg + pos] * 2 + [0 * neg]),
+    ...                  np.stack([pos, pos, 0 * pos]), np.zeros((3, 3)), [0, 1, 2])
+    >>> ref = np.array([True, True, False])
+    >>> round(mixture_z(fc, ref, ~ref, 0.5, 0.71), 1)
+    3.3
+    """
+    f1 = sc.pos[ref].sum(0) + 0.5
+    f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
+    f1, f0 = f1 / f1.sum(), f0 / f0.sum()
+
+    def info(rows: np.ndarray, pi: float) -> float:
+        h = sc.count[rows].sum(0)
+        m = pi * f1 + (1 - pi) * f0
+        return float((h * (f1 - f0) ** 2 / m**2).sum())
+
+    i0, i1 = info(ref, pi0), info(post, pi1)
+    if i0 <= 0 or i1 <= 0:
+        return 0.0
+    return abs(pi1 - pi0) / math.sqrt(1 / i0 + 1 / i1)
+
+
+#: Range of (score-mix change) / (label-implied mix change) where the two agree.
+MIX_AGREE = (0.5, 2.0)
+#: Margin (z) by which P(score) must favour the labels' class mix over an unchanged P(x).
+Z_PC = 2.5
+
+
+def prior_vs_concept(
+    sc: FeatureCube, ref: np.ndarray, post: np.ndarray, pi0: float, delta: float
+) -> float:
+    """Signed root of the likelihood ratio of ``post``'s P(score): the labels' class mix
+    against the reference's.
+
+    The labelled rows moved P(y | score) by the log-odds ``delta``. A prior
+    shift moves P(score) to the mix ``expit(logit(pi0) + delta)`` of the
+    reference class-conditionals; a concept drift leaves P(score) at ``pi0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from modelward.analyses.triage.label_models import FeatureCube
+    >>> neg, pos = np.array([60.0, 30.0, 10.0]), np.array([10.0, 30.0, 60.0])
+    >>> count = np.stack([neg + pos, 10 * (0.2 * neg + 0.8 * pos)])
+    >>> fc = FeatureCube("score", True, count, np.stack([neg + pos, 0 * neg]),
+    ...                  np.stack([pos, 0 * pos]), np.zeros((2, 3)), [0, 1, 2])
+    >>> ref = np.array([True, False])
+    >>> prior_vs_concept(fc, ref, ~ref, 0.5, np.log(4.0)) > 10
+    True
+    """
+    f1 = sc.pos[ref].sum(0) + 0.5
+    f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
+    f1, f0 = f1 / f1.sum(), f0 / f0.sum()
+    odds = pi0 / max(1 - pi0, 1e-12) * math.exp(max(min(delta, 30.0), -30.0))
+    pi_l = odds / (1 + odds)
+    h = sc.count[post].sum(0)
+    m_l, m_0 = pi_l * f1 + (1 - pi_l) * f0, pi0 * f1 + (1 - pi0) * f0
+    return signed_sqrt(2 * float((h * np.log(m_l / m_0)).sum()))
+
+
+@dataclass
+class PriorFit:
+    """A prior shift's strength ``z`` and what it rests on."""
+
+    z: float
+    z_move: float
+    z_labels: float
+    pi0: float
+    pi1: float
+    stat: DriftStat
+    onset: ChangeOnset | None
+
+
+#: Smallest relative change of the minority class's weight reported as a prior shift.
+MIN_MIX_CHANGE = 0.2
+
+
+def prior_fit(ctx: Context, sc: FeatureCube) -> PriorFit | None:
+    """The best prior-shift reading of a score cube, over the score's and the labels' onsets.
+
+    The score distribution must move as a new class mix (``z_move``: the larger
+    of the homogeneity test and the directed mixture test), and that must not
+    be a covariate drift: P(score | y) stayed (``gap``) or the labelled rows'
+    log-odds moved the same way (``z_labels``). Both onsets are tried, since a
+    weakly separating score hides the onset that the labels show clearly.
+    """
+    ref = ctx.days.ref
+    first = drift_stat(ctx, sc)
+    onsets = [first.onset]
+    if sc.lab[~ref].sum() > 0:
+        lab_on = label_onset(ctx, sc, None)
+        if lab_on is not None and (first.onset is None or lab_on.index != first.onset.index):
+            onsets.append(lab_on)
+    pi0 = mixture_weight(sc, ref, ref)
+    best: PriorFit | None = None
+    for on in onsets:
+        post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
+        s = first if on is first.onset else replace(drift_stat(ctx, sc, post), onset=on)
+        pi1 = mixture_weight(sc, ref, post)
+        minority = max(min(pi0, 1 - pi0), 1e-9)
+        if s.kl_marg < MIN_KL and abs(pi1 - pi0) < MIN_MIX_CHANGE * minority:
+            continue
+        z_move = max(s.z_marg, mixture_z(sc, ref, post, pi0, pi1))
+        lab = fit_labels(sc, ref, post, regions=False)
+        z_labels = z_pc = 0.0
+        agree = False
+        if lab is not None and lab.shift_c * (pi1 - pi0) > 0:
+            z_labels = signed_sqrt(lab.shift)
+            z_pc = prior_vs_concept(sc, ref, post, pi0, lab.shift_c)
+            # the class mix the labels imply, against the one P(score) shows
+            odds = pi0 / max(1 - pi0, 1e-12) * math.exp(max(min(lab.shift_c, 30.0), -30.0))
+            ratio = (pi1 - pi0) / (odds / (1 + odds) - pi0)
+            agree = MIX_AGREE[0] <= ratio <= MIX_AGREE[1]
+        gap = (
+            (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)
+            if math.isfinite(s.kl_cond_se) and s.kl_marg >= MIN_KL
+            else 0.0
+        )
+        # P(score | y) moved as much as P(score) and the labels' class mix is not the one
+        # P(score) shows: whatever the labels did, not a new class mix (a covariate drift)
+        vetoed = s.kl_cond - RHO * s.kl_marg > 2 * s.kl_cond_se and not agree
+        z = min(z_move, gap if vetoed else max(gap, z_labels))
+        if z_pc >= Z_PC and not vetoed:
+            # the labels show the new mix and P(score) moved as that mix predicts, where a
+            # concept drift would have left it: scaled so that Z_PC sits at confidence one half
+            z = max(z, min(z_labels, Z_HALF / Z_PC * z_pc))
+        fit = PriorFit(z, z_move, z_labels, pi0, pi1, s, on)
+        if best is None or fit.z > best.z:
+            best = fit
+    return best
+
+
+def label_onset(ctx: Context, fc: FeatureCube, bins: list[int] | None) -> ChangeOnset | None:
     """Onset of the daily standardised residual of labelled positives (in ``bins`` if given)."""
     ref = ctx.days.ref
-    pr, sr, nr = fc.pos[ref].sum(0), fc.ssum[ref].sum(0), fc.lab[ref].sum(0)
-    e = fc.ssum * ((pr + 0.5) / (sr + 0.5)) if sr.sum() > 0 else fc.lab * ((pr + 0.5) / (nr + 1.0))
+    e = expected_positives(fc, ref)
     sel = np.zeros(fc.pos.shape[1], dtype=bool)
     sel[bins if bins else slice(None)] = True
     o_d, e_d = fc.pos[:, sel].sum(1), e[:, sel].sum(1)
@@ -363,7 +502,7 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     if bf is None:
         return []
     # label noise: the flip model beats a uniform log-odds shift and every region model
-    on = _label_onset(ctx, base, None)
+    on = label_onset(ctx, base, None)
     post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
     bf2 = fit_labels(base, ref, post) or bf
     # on the same bins: flips must beat a uniform shift (score bins) and a region (feature bins)
@@ -400,20 +539,29 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
             best = (margin, f, fc)
     if best is not None:
         margin, f, fc = best
-        on = _label_onset(ctx, fc, f.region_bins)
+        on = label_onset(ctx, fc, f.region_bins)
         post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
         f2 = fit_labels(fc, ref, post) or f
         margin2 = f2.region - max(f2.shift, f2.noise)
         z = min(signed_sqrt(f2.region), signed_sqrt(margin2))
-        where = _region_words(ctx, fc, f2.region_bins)
+        where = region_words(ctx, fc, f2.region_bins)
         z_mix, m0, m1 = region_score_shift(fc, ref, post, f2.region_bins)
-        mix_words = f"mean score of its labelled rows {m0:.3f} -> {m1:.3f} (z={z_mix:.1f})"
+        mix_words = f"mean score of its rows {m0:.3f} -> {m1:.3f} (z={z_mix:.1f})"
         if z_mix > MIX_Z:
             # P(y | x) changes leave the scores alone; a new class mix there moves them
             z = min(z, Z_HALF + 2.0 * (2 * MIX_Z - z_mix))
             mix_words = "but there the " + mix_words + ", as a new class mix would move it"
         else:
             mix_words = "with P(x) stable; there the " + mix_words
+        inside = _segment_region_fit(ctx, fc, f2.region_bins, post)
+        if inside is not None and inside.noise > inside.shift:
+            # the region is a whole segment value, where the score bins can tell a shift of
+            # P(y | x) (every score alike) from flips toward 1/2 (confident scores most)
+            z = min(z, Z_HALF - signed_sqrt(inside.noise - inside.shift))
+            mix_words += (
+                f"; but inside that segment value flips toward 1/2 fit its labels better than "
+                f"a uniform shift (deviance gain {inside.noise:.0f} vs {inside.shift:.0f})"
+            )
         c = Candidate(
             "concept_drift",
             z,
@@ -434,12 +582,26 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     return out
 
 
+def _segment_region_fit(
+    ctx: Context, fc: FeatureCube, bins: list[int], post: np.ndarray
+) -> LabelFit | None:
+    """Label models on the score bins of the segment value a categorical region is, if any."""
+    if fc.ordered or len(bins) != 1 or fc.name not in ctx.summaries.meta.segments:
+        return None
+    cats = ctx.summaries.meta.categories.get(fc.name, [])
+    if not 0 <= bins[0] < len(cats):
+        return None
+    part = score_cube(ctx, segment=fc.name, value=str(cats[bins[0]]))
+    return None if part is None else fit_labels(part, ctx.days.ref, post, regions=False)
+
+
 def fc_empty(cubes: list[FeatureCube], ref: np.ndarray) -> bool:
     """True when no reference bucket has a label."""
     return not cubes or all(fc.lab[ref].sum() <= 0 for fc in cubes)
 
 
-def _region_words(ctx: Context, fc: FeatureCube, bins: list[int]) -> str:
+def region_words(ctx: Context, fc: FeatureCube, bins: list[int]) -> str:
+    """A region of a feature's bins in words (``x < 3``, ``c = a, b``)."""
     if not bins:
         return "no region"
     if fc.ordered:

@@ -69,6 +69,29 @@ class Context:
             self._cache[key] = pi
         return self._cache[key]
 
+    def label_offset(self) -> FloatArray | None:
+        """Per bucket, the log-odds tilt of labelled rows toward positives from label arrival.
+
+        A bucket of age ``a`` holds the labels of class ``k`` that arrived
+        within ``a``: a share ``F_k(a)`` of the reference's lag distribution. Its
+        labelled rows are tilted toward the positive class by
+        ``log F_1(a) / F_0(a)``, against the reference buckets' own tilt. None
+        without labels of both classes in the reference.
+        """
+        key = ("label_offset",)
+        if key not in self._cache:
+            from modelward.analyses.triage.causes_system import arrived_share
+
+            f1, f0 = arrived_share(self, 1), arrived_share(self, 0)
+            if f1 is None or f0 is None:
+                return None
+            tilt = np.log(np.clip(f1, 0.02, 1.0) / np.clip(f0, 0.02, 1.0))
+            lab = self.vol("n_labelled")
+            ref = self.days.ref
+            base = float((tilt[ref] * lab[ref]).sum() / max(lab[ref].sum(), 1e-300))
+            self._cache[key] = np.clip(tilt - base, -4.0, 4.0)
+        return self._cache[key]
+
     def segment_values(self, segment: str) -> list[str]:
         """Values of a segment column seen in the ``volume`` table."""
         vals = column(self.table("volume", segment=segment, value=None), "segment_value")

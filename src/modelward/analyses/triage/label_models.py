@@ -29,8 +29,10 @@ __all__ = [
     "FeatureCube",
     "LabelFit",
     "directional_gains",
+    "expected_positives",
     "fit_labels",
     "minus",
+    "region_gain",
     "region_score_shift",
     "signed_sqrt",
 ]
@@ -49,6 +51,12 @@ class FeatureCube:
     pos: FloatArray
     ssum: FloatArray
     bins: list[int] = field(default_factory=list)
+    ssum_all: FloatArray | None = None
+    """Score sums of all rows, labelled or not (None when unknown)."""
+    offset: FloatArray | None = None
+    """Per bucket, the log-odds by which label arrival tilts labelled rows toward the
+    positive class against the reference (classes' labels arrive at their own lags, so a
+    young bucket's labelled rows are a class-selected sample); None for no tilt."""
 
 
 def minus(a: FeatureCube, b: FeatureCube) -> FeatureCube:
@@ -61,6 +69,10 @@ def minus(a: FeatureCube, b: FeatureCube) -> FeatureCube:
         np.clip(a.pos - b.pos, 0, None),
         np.clip(a.ssum - b.ssum, 0, None),
         a.bins,
+        None
+        if a.ssum_all is None or b.ssum_all is None
+        else np.clip(a.ssum_all - b.ssum_all, 0, None),
+        a.offset,
     )
 
 
@@ -96,21 +108,35 @@ class LabelFit:
     shift_c: float
 
 
+def expected_positives(fc: FeatureCube, ref: np.ndarray) -> FloatArray:
+    """Per bucket and bin, the positives the reference calibration expects among labelled rows.
+
+    The calibration is positives per unit of score (or the bin's reference rate
+    without scores), tilted per bucket by the label-arrival offset when the cube
+    has one.
+    """
+    pr, nr, sr = fc.pos[ref].sum(0), fc.lab[ref].sum(0), fc.ssum[ref].sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if sr.sum() > 0:
+            k = (pr + 0.5) / (sr + 0.5)
+            r = np.where(fc.lab > 0, k * fc.ssum / fc.lab, 0.0)
+        else:
+            r = np.broadcast_to((pr + 0.5) / (nr + 1.0), fc.lab.shape)
+    if fc.offset is not None:
+        r = _sig(_logit(np.clip(r, 1e-6, 1 - 1e-6)) + fc.offset[:, None])
+    return np.asarray(fc.lab * r)
+
+
 def _expected_rate(
     fc: FeatureCube, ref: np.ndarray, rows: np.ndarray
 ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """Observed positives, labelled rows and the expected rate per bin over ``rows``."""
     o = fc.pos[rows].sum(0)
     n = fc.lab[rows].sum(0)
-    pr, nr, sr = fc.pos[ref].sum(0), fc.lab[ref].sum(0), fc.ssum[ref].sum(0)
-    s = fc.ssum[rows].sum(0)
-    use_score = bool(sr.sum() > 0)
+    e = expected_positives(fc, ref)[rows].sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if use_score:
-            k = (pr + 0.5) / (sr + 0.5)
-            r = np.where(n > 0, k * s / n, 0.0)
-        else:
-            r = (pr + 0.5) / (nr + 1.0)
-    keep = (n > 0) & (nr > 0)
+        r = np.where(n > 0, e / n, 0.0)
+    keep = (n > 0) & (fc.lab[ref].sum(0) > 0)
     return o[keep], n[keep], np.clip(r[keep], 1e-6, 1 - 1e-6), np.flatnonzero(keep)
 
 
@@ -181,6 +207,26 @@ def fit_labels(
     )
 
 
+def region_gain(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray, bins: list[int]) -> float:
+    """Deviance gain of a log-odds shift confined to ``bins`` (a region found elsewhere).
+
+    Examples
+    --------
+    >>> n = np.array([[100.0, 100.0], [100.0, 100.0]])
+    >>> fc = FeatureCube("x", True, n, n, np.array([[20.0, 20.0], [20.0, 60.0]]),
+    ...                  np.zeros((2, 2)), [0, 1])
+    >>> ref = np.array([True, False])
+    >>> region_gain(fc, ref, ~ref, [1]) > 30, region_gain(fc, ref, ~ref, [0]) < 1
+    (True, True)
+    """
+    o, n, r, idx = _expected_rate(fc, ref, rows)
+    mask = np.isin(idx, bins)
+    if o.size == 0 or not mask.any() or n[mask].sum() <= 0:
+        return 0.0
+    _, dev = _region_shifts(o, n, _logit(r), mask[None, :])
+    return max(0.0, _dev(o, n, r) - float(dev[0]))
+
+
 def directional_gains(fc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
     """Deviance gains of one-directional label changes: a lift ``r + q (1 - r)``, a drop."""
     o, n, r, _ = _expected_rate(fc, ref, rows)
@@ -200,18 +246,22 @@ def signed_sqrt(x: float) -> float:
 def region_score_shift(
     fc: FeatureCube, ref: np.ndarray, post: np.ndarray, bins: list[int]
 ) -> tuple[float, float, float]:
-    """z of the change of the mean score of labelled rows in ``bins``, and the two means.
+    """z of the change of the mean score of the rows in ``bins``, and the two means.
 
-    The variance of a score in [0, 1] with mean m is at most m (1 - m), so the
-    z is conservative (never overstated).
+    All rows (labelled or not) when the cube has their score sums: the labelled
+    rows alone are a sample selected by label arrival, which may depend on the
+    class, so their mean score moves whenever the arrival order does. The
+    variance of a score in [0, 1] with mean m is at most m (1 - m), so the z is
+    conservative (never overstated).
     """
     if not bins:
         return 0.0, math.nan, math.nan
-    n0, n1 = fc.lab[ref][:, bins].sum(), fc.lab[post][:, bins].sum()
+    n_, s_ = (fc.lab, fc.ssum) if fc.ssum_all is None else (fc.count, fc.ssum_all)
+    n0, n1 = n_[ref][:, bins].sum(), n_[post][:, bins].sum()
     if n0 <= 0 or n1 <= 0:
         return 0.0, math.nan, math.nan
-    m0 = float(fc.ssum[ref][:, bins].sum() / n0)
-    m1 = float(fc.ssum[post][:, bins].sum() / n1)
+    m0 = float(s_[ref][:, bins].sum() / n0)
+    m1 = float(s_[post][:, bins].sum() / n1)
     m = (m0 * n0 + m1 * n1) / (n0 + n1)
     se = math.sqrt(max(m * (1 - m), 1e-12) * (1 / n0 + 1 / n1))
     return abs(m1 - m0) / se, m0, m1

@@ -29,9 +29,9 @@ from modelward.analyses.triage.causes_xy import (
     drift_stat,
     feature_cubes,
     label_side,
-    mixture_weight,
-    prior_strength,
+    prior_fit,
     score_cube,
+    x_causes,
 )
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.evidence import (
@@ -45,6 +45,7 @@ from modelward.analyses.triage.evidence import (
 from modelward.analyses.triage.label_models import (
     FeatureCube,
     directional_gains,
+    expected_positives,
     fit_labels,
     minus,
     signed_sqrt,
@@ -218,29 +219,32 @@ def segment_prior_shift(ctx: Context) -> Candidate | None:
             part = score_cube(ctx, segment=col, value=v)
             if part is None:
                 continue
-            s_in = drift_stat(ctx, part)
-            if s_in.z_marg < Z_IN:
+            fit = prior_fit(ctx, part)
+            if fit is None or fit.z < Z_IN:
                 continue
-            post = np.arange(ctx.days.n) >= (s_in.onset.index if s_in.onset else ctx.start)
-            pi0 = mixture_weight(part, ctx.days.ref, ctx.days.ref)
-            pi1 = mixture_weight(part, ctx.days.ref, post)
-            z_in = prior_strength(s_in, label_side(part, ctx.days.ref, post, pi1 - pi0))
-            if z_in < Z_IN:
-                continue
-            s_out = drift_stat(ctx, minus(whole, part), post)
-            z_out = max(s_out.z_marg, 0.0)
+            s_in, z_in, pi0, pi1 = fit.stat, fit.z, fit.pi0, fit.pi1
+            post = np.arange(ctx.days.n) >= (fit.onset.index if fit.onset else ctx.start)
+            rest = minus(whole, part)
+            s_out = drift_stat(ctx, rest, post)
+            z_out = max(s_out.z_marg, label_side(rest, ctx.days.ref, post, pi1 - pi0), 0.0)
             n_in, n_out = (
                 float(part.count[post].sum()),
                 float(whole.count[post].sum()) - float(part.count[post].sum()),
             )
-            if not explains(z_in=s_in.z_marg, n_in=n_in, z_out=z_out, n_out=n_out):
+            if not explains(z_in=max(fit.z_move, fit.z), n_in=n_in, z_out=z_out, n_out=n_out):
                 continue
             ev = (
                 f"inside {col}={v} the score distribution moved (KL={s_in.kl_marg:.3f}, "
-                f"z={s_in.z_marg:.1f}) as a new mix of its reference class-conditional score "
+                f"z={fit.z_move:.1f}) as a new mix of its reference class-conditional score "
                 f"distributions: positive weight {pi0:.3f} -> {pi1:.3f}, while its P(score | y) "
-                f"on labelled rows stayed (KL={s_in.kl_cond:.4f} +- {s_in.kl_cond_se:.4f}); "
-                f"in the rest of the traffic the score distribution did not move (z={z_out:.1f})"
+                f"on labelled rows stayed (KL={s_in.kl_cond:.4f} +- {s_in.kl_cond_se:.4f})"
+                + (
+                    f" and its labelled rows moved with it (log-odds shift z={fit.z_labels:.1f})"
+                    if fit.z_labels > 0
+                    else ""
+                )
+                + f"; in the rest of the traffic the score distribution did not move "
+                f"(z={z_out:.1f})"
             )
             c = Candidate(
                 "prior_shift",
@@ -250,11 +254,11 @@ def segment_prior_shift(ctx: Context) -> Candidate | None:
                 effect=pi1 - pi0,
                 numbers={"positive_weight_ref": pi0, "positive_weight_post": pi1},
             )
-            if s_in.onset:
+            if fit.onset:
                 c.onset, c.onset_low, c.onset_high = (
-                    s_in.onset.index,
-                    s_in.onset.low,
-                    s_in.onset.high,
+                    fit.onset.index,
+                    fit.onset.low,
+                    fit.onset.high,
                 )
             if best is None or z_in > best[0]:
                 best = (z_in, c)
@@ -362,6 +366,8 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
             continue
         c.segment = split.segment
         c.evidence += _words(split)
+        if c.cause == "covariate_drift":
+            _covariate_inside(ctx, c, cubes)
         if c.cause == "concept_drift" and sc is not None:
             ((col, val),) = split.segment.items()
             part = score_cube(ctx, segment=col, value=val)
@@ -376,6 +382,28 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
                         f"; but the score distribution inside {col}={val} moved too "
                         f"(z={z_score:.1f}), as a change of class mix would move it"
                     )
+
+
+def _covariate_inside(ctx: Context, c: Candidate, cubes: list[FeatureCube]) -> None:
+    """Re-score a localised covariate drift on its segment value's own cubes.
+
+    Measured on all traffic the drift is diluted by the rows it never touched;
+    once the segment value is named (its change clear, the rest's absent), its
+    own strength, class-conditional check included, is the one that counts.
+    """
+    assert c.segment is not None
+    ((col, val),) = c.segment.items()
+    inner = feature_cubes(
+        ctx,
+        segment=col,
+        value=val,
+        names=[fc.name for fc in cubes],
+        bins={fc.name: fc.bins for fc in cubes},
+    )
+    got = [k for k in x_causes(ctx, inner)[0] if k.cause == "covariate_drift"]
+    if got and got[0].z > c.z:
+        c.evidence += f"; measured inside {col}={val} alone the drift is z={got[0].z:.1f}"
+        c.z = got[0].z
 
 
 def segment_label_change(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
@@ -424,8 +452,7 @@ def _inside(
     if part is None:
         return []
     ref = ctx.days.ref
-    rate = (part.pos[ref].sum(0) + 0.5) / (part.lab[ref].sum(0) + 1.0)
-    e_d, o_d = (part.lab * rate).sum(1), part.pos.sum(1)
+    e_d, o_d = expected_positives(part, ref).sum(1), part.pos.sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.where(e_d > 0, (o_d - e_d) / e_d, np.nan)
     on = change_onset(x, e_d, start=ctx.start)

@@ -35,6 +35,7 @@ from modelward.analyses.triage.localise import (
     segment_prior_shift,
 )
 from modelward.analyses.triage.results import CAUSES, Finding, RuledOut, TriageEvent, TriageResult
+from modelward.analyses.triage.segment_concept import segment_region_change
 from modelward.engine.summaries import Summaries
 from modelward.io.events import normalise_events, parse_event_time
 
@@ -246,6 +247,9 @@ def run_triage(
     late = delay is not None and delay.z >= Z_HALF  # late labels bias P(y | score) by themselves
     if not (broken or late):
         cands += segment_label_change(ctx, cubes)
+        local_concept = segment_region_change(ctx, cubes)
+        if local_concept is not None:
+            cands.append(local_concept)
     by_source = source_noise(ctx)
     if by_source is not None:
         _merge_source(cands, by_source)
