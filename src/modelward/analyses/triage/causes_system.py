@@ -13,6 +13,7 @@ import numpy as np
 
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.evidence import (
+    Z_HALF,
     Candidate,
     FloatArray,
     binomial_z,
@@ -237,7 +238,15 @@ def schema_change(ctx: Context) -> list[Candidate]:
                 on,
             )
         )
-    out.extend(_swaps(ctx))
+    for swap in _swaps(ctx):
+        # a swap explains the out-of-range values it puts in either column: one finding
+        parts = [c for c in out if set(c.features) <= set(swap.features)]
+        if swap.z >= Z_HALF and parts:
+            strongest = max(parts, key=lambda c: c.z)
+            swap.z = max(swap.z, strongest.z)
+            swap.evidence += "; " + "; ".join(c.evidence for c in parts)
+            out = [c for c in out if c not in parts]
+        out.append(swap)
     return out
 
 

@@ -1,0 +1,78 @@
+"""System causes read against a moved class mix: swaps and label delays must not be invented."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from sklearn.linear_model import LogisticRegression
+
+from modelward._api import summarise
+from modelward.analyses.triage import run_triage
+from modelward.io.events import parse_event_time
+from modelward.simulate import inject, simulate
+
+
+def _two_feature_log(seed: int, days: int = 36, per_day: int = 1500) -> pa.Table:
+    """Positives have a higher ``a`` and a lower ``b`` (whose mean sits above ``a``'s), so a
+    rise of the positive rate moves the two means towards each other, as a swap would."""
+    rng = np.random.default_rng(seed)
+    n = days * per_day
+    day = np.repeat(np.arange(days), per_day)
+    t0 = np.datetime64("2026-03-02T00:00:00", "us")
+    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    y = (rng.random(n) < 0.12).astype(np.int64)
+    a = rng.normal(0.0, 1.0, n) + 1.2 * y
+    b = rng.poisson(np.where(y == 1, 1.2, 2.4)).astype(np.float64)
+    x = np.column_stack([a, b])
+    train = day < 6
+    score = LogisticRegression().fit(x[train], y[train]).predict_proba(x)[:, 1]
+    lag = rng.lognormal(np.where(y == 1, 2.5, 3.0), 0.5, n) * 3600
+    label_time = t + lag.astype("int64") * np.timedelta64(1, "s")
+    arrived = label_time <= t0 + np.timedelta64(days, "D")
+    return pa.table(
+        {
+            "prediction_id": pa.array([f"p{i}" for i in range(n)]),
+            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
+            "model_version": pa.array(["m1"] * n),
+            "score": pa.array(score),
+            "prediction": pa.array((score >= 0.3).astype(np.int64)),
+            "label": pa.array(y, mask=~arrived),
+            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC"), mask=~arrived),
+            "latency_ms": pa.array(rng.lognormal(3.0, 0.3, n)),
+            "a": pa.array(a),
+            "b": pa.array(b),
+        }
+    )
+
+
+def test_prior_shift_moving_two_means_together_is_not_a_swap() -> None:
+    log, truth = inject(
+        _two_feature_log(3), fault="prior_shift", magnitude=0.5, variant="up", seed=3
+    )
+    s = summarise(log, reference_end=str(truth["reference_end"]))
+    res = run_triage(s, as_of=parse_event_time(str(truth["as_of"])), estimate=False)
+    assert res.findings and res.findings[0].cause == "prior_shift"
+    assert "schema_change" not in [f.cause for f in res.findings]
+
+
+def test_real_swap_still_found() -> None:
+    log, truth = inject(_two_feature_log(4), fault="schema_change", variant="swap_columns", seed=4)
+    s = summarise(log, reference_end=str(truth["reference_end"]))
+    res = run_triage(s, as_of=parse_event_time(str(truth["as_of"])), estimate=False)
+    assert res.findings[0].cause == "schema_change"
+    assert set(res.findings[0].features) == {"a", "b"}
+
+
+def test_covariate_drift_that_moves_the_class_mix_is_not_a_label_delay() -> None:
+    """A drift that raises the scores makes a score-based class mix expect more positives
+    (and their faster labels); the label-delay scorer must not read that as missing labels."""
+    sim = simulate(domain="fraud", fault="covariate_drift", variant="up", magnitude=0.9,
+                   days=40, rows_per_day=2500, seed=7)  # fmt: skip
+    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
+    res = run_triage(
+        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
+    )
+    causes = [f.cause for f in res.findings]
+    assert causes[0] == "covariate_drift"
+    assert "label_delay" not in causes
+    assert "prior_shift" not in causes
