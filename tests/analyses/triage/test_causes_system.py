@@ -51,7 +51,8 @@ def test_prior_shift_moving_two_means_together_is_not_a_swap() -> None:
     )
     s = summarise(log, reference_end=str(truth["reference_end"]))
     res = run_triage(s, as_of=parse_event_time(str(truth["as_of"])), estimate=False)
-    assert res.findings and res.findings[0].cause == "prior_shift"
+    assert res.findings
+    assert res.findings[0].cause == "prior_shift"
     assert "schema_change" not in [f.cause for f in res.findings]
 
 

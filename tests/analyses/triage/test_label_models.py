@@ -32,7 +32,8 @@ def test_label_arrival_tilt_removes_the_class_selection_of_a_young_bucket() -> N
     tilted = dataclasses.replace(raw, offset=np.array([0.0, np.log(1.0 / share)]))
     f_raw = fit_labels(raw, ref, ~ref, regions=False)
     f_tilt = fit_labels(tilted, ref, ~ref, regions=False)
-    assert f_raw is not None and f_tilt is not None
+    assert f_raw is not None
+    assert f_tilt is not None
     assert f_raw.shift > 100  # without the tilt the young bucket reads as a base-rate rise
     assert f_tilt.d0 < 0.01  # the tilted reference calibration fits it (up to smoothing)
     # the tilted expectation is exactly the positives a class-selected sample holds
