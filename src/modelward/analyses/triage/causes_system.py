@@ -252,26 +252,41 @@ def schema_change(ctx: Context) -> list[Candidate]:
 
 #: Misfit (z) of a column's variance to the swap's mixture above which it is no swap.
 MAX_VARIANCE_MISFIT = 5.0
+#: Relative misfit of that variance below which it is never rejected (the mixture is exact
+#: only for a clean swap; a ramp or a swap inside a segment bends it a little).
+MIN_VARIANCE_MISFIT = 0.1
 
 
-def _variance_misfit(ctx: Context, feature: str, post: np.ndarray, predicted: float) -> float:
-    """z of the post-onset variance of ``feature`` against ``predicted``.
+def _variance_spread(ctx: Context, feature: str) -> float:
+    """``Var(sample variance) * n / variance^2`` of a feature over the reference days.
 
-    The standard error comes from the spread of the reference's daily
-    variances (so heavy tails and day-to-day swings count), scaled to the rows.
+    For normal data this is 2; heavy tails and day-to-day swings raise it. It
+    scales the standard error of a variance measured on any number of rows.
     """
     mom = ctx.table("numeric_moments", feature=feature)
     n_d, s_d, ss_d = (cube(mom, ctx.days, c) for c in ("count", "sum", "sum_sq"))
     ref = ctx.days.ref & (n_d > 1)
     if ref.sum() < 3:
-        return 0.0
+        return math.inf
     m_d = s_d[ref] / n_d[ref]
     v_d = np.maximum(ss_d[ref] / n_d[ref] - m_d**2, 0.0)
-    c = float(np.mean((v_d - v_d.mean()) ** 2 * n_d[ref]))
+    v = float(v_d.mean())
+    if v <= 0:
+        return math.inf
+    return max(2.0, float(np.mean((v_d - v) ** 2 * n_d[ref])) / v**2)
+
+
+def _variance_misfit(
+    ctx: Context, feature: str, post: np.ndarray, predicted: float, spread: float
+) -> float:
+    """z of the post-onset variance of ``feature`` against ``predicted`` (0 when close)."""
     _, var1, n1 = _moments(ctx, feature, post)
-    if n1 < 2 or not math.isfinite(var1) or c <= 0:
+    if n1 < 2 or not math.isfinite(var1) or predicted <= 0 or not math.isfinite(spread):
         return 0.0
-    return abs(var1 - predicted) / math.sqrt(c / n1 + c / max(float(n_d[ref].sum()), 1.0))
+    rel = abs(var1 - predicted) / predicted
+    if rel < MIN_VARIANCE_MISFIT:
+        return 0.0
+    return rel / math.sqrt(spread / n1)
 
 
 def _swaps(ctx: Context) -> list[Candidate]:
@@ -314,13 +329,11 @@ def _swaps(ctx: Context) -> list[Candidate]:
             # a swap of a share w makes each column a mixture of the two: its variance follows;
             # a class mix or covariate change that happens to move two means together does not
             w = (fa1 + fb1) / 2
+            spread = max(_variance_spread(ctx, a), _variance_spread(ctx, b))
+            mix = w * (1 - w) * (ma - mb) ** 2
             z_var = max(
-                _variance_misfit(
-                    ctx, a, post, (1 - w) * va + w * vb + w * (1 - w) * (ma - mb) ** 2
-                ),
-                _variance_misfit(
-                    ctx, b, post, (1 - w) * vb + w * va + w * (1 - w) * (ma - mb) ** 2
-                ),
+                _variance_misfit(ctx, a, post, (1 - w) * va + w * vb + mix, spread),
+                _variance_misfit(ctx, b, post, (1 - w) * vb + w * va + mix, spread),
             )
             if z_var > MAX_VARIANCE_MISFIT:
                 continue

@@ -265,10 +265,9 @@ def segment_prior_shift(ctx: Context) -> Candidate | None:
     return best[1] if best else None
 
 
-def _schema_split(ctx: Context, c: Candidate, post: np.ndarray) -> SegmentSplit | None:
+def _schema_split(ctx: Context, feat: str, post: np.ndarray) -> SegmentSplit | None:
     """The segment value where a broken feature's malformed share rose, alone."""
     ref = ctx.days.ref
-    feat = c.features[0]
     bad, tot = malformed(ctx, feat)
 
     def z_of(b: FloatArray, t: FloatArray) -> tuple[float, float]:
@@ -357,8 +356,10 @@ def localise_candidates(ctx: Context, cands: list[Candidate], cubes: list[Featur
             split = localise(ctx, fc, _feature_part(ctx, fc), _g_stat(ctx, post))
         elif c.cause == "prior_shift" and sc is not None:
             split = localise(ctx, sc, _score_part(ctx), _g_stat(ctx, post))
-        elif c.cause == "schema_change" and len(c.features) == 1:
-            split = _schema_split(ctx, c, post)
+        elif c.cause == "schema_change" and c.features:
+            # a swap names two columns: the one whose malformed share localises wins
+            splits = [_schema_split(ctx, f, post) for f in c.features]
+            split = max((x for x in splits if x), key=lambda x: x.z_in, default=None)
         elif c.cause in ("concept_drift", "label_noise") and sc is not None:
             which = "noise" if c.cause == "label_noise" else "any"
             split = localise(ctx, sc, _score_part(ctx), _label_stat(ctx, post, which))
