@@ -224,19 +224,67 @@ class Dense:
         v = values if red.order is None else op.reduceat(values[red.order], red.starts, axis=0)
         arr[red.cells] = op(arr[red.cells], v)
 
-    def scatter(
+    def add_counts(
+        self,
+        name: str,
+        inner: tuple[int, ...],
+        cells: _INT,
+        key: _INT,
+        values: _FLT | None,
+    ) -> None:
+        """Add ``values`` (1 if None) at flat positions ``key`` of ``(len(cells), *inner)``.
+
+        Row ``i`` of that local array is the set's cell ``cells[i]`` (distinct).
+        One ``numpy.bincount`` over the local cells, added into them: counts are
+        exact, float sums may differ from a row-by-row sum in the last bits. When
+        the local cells would be far more positions than ``key`` has entries, the
+        values are scattered straight into the cells instead.
+
+        Examples
+        --------
+        >>> gs = GroupingSet("", 4, [""])
+        >>> cells = gs.cells(np.array([3, 1]), np.array([0, 0]))
+        >>> cells.tolist()  # bucket-window 3 is cell 1, 1 is cell 0
+        [1, 0]
+        >>> d = Dense(gs)
+        >>> d.add_counts("n", (2,), cells, np.array([0, 3, 3, 1]), None)
+        >>> d.get("n").tolist()
+        [[0, 2], [1, 1]]
+        """
+        size = int(np.prod(inner, dtype=np.int64))
+        dtype = np.dtype(np.int64) if values is None else values.dtype
+        arr = self.array(name, "sum", inner, dtype)
+        n = len(cells)
+        if n * size > max(8 * len(key), 1 << 16):
+            flat = arr.reshape(-1)
+            where = cells[key // size] * size + key % size
+            np.add.at(flat, where, 1 if values is None else values.astype(arr.dtype))
+            return
+        res = np.bincount(key, weights=values, minlength=n * size).reshape(n, *inner)
+        arr[cells] = np.add(arr[cells], res.astype(arr.dtype, copy=False))
+
+    def reduce(
         self,
         name: str,
         kind: str,
-        inner: tuple[int, ...],
-        key: _INT,
-        values: npt.NDArray[np.generic] | None,
+        cells: _INT,
+        starts: _INT,
+        values: npt.NDArray[np.generic],
     ) -> None:
-        """Combine ``values`` (1 if None) at flat positions ``key`` of ``(cells, *inner)``."""
-        dtype = np.dtype(np.int64) if values is None else values.dtype
-        arr = self.array(name, kind, inner, dtype)
-        flat = arr.reshape(-1)
-        _OPS[kind].at(flat, key, 1 if values is None else values)
+        """Combine rows ``values`` sorted by cell, cell ``cells[i]`` from row ``starts[i]`` on.
+
+        Examples
+        --------
+        >>> gs = GroupingSet("", 4, [""])
+        >>> cells = gs.cells(np.array([3, 1]), np.array([0, 0]))
+        >>> d = Dense(gs)
+        >>> d.reduce("lo", "min", cells, np.array([0, 2]), np.array([5.0, 2.0, 7.0]))
+        >>> d.get("lo").tolist()  # cells [1, 0]
+        [7.0, 2.0]
+        """
+        arr = self.array(name, kind, values.shape[1:], values.dtype)
+        op = _OPS[kind]
+        arr[cells] = op(arr[cells], op.reduceat(values, starts, axis=0))
 
     def get(self, name: str) -> npt.NDArray[np.generic] | None:
         """The array ``name`` trimmed to the set's cells, or None if never added."""

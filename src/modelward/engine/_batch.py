@@ -161,12 +161,17 @@ class BatchAccumulator:
             self.bw = bw
             return
         if self.sparse:
-            # each set's rows, ordered by cell (scatters then touch one cell at a time)
-            self._by_cell = []
+            # each set's rows ordered by cell: (order, distinct cells, their first
+            # sorted row, each sorted row's index among the distinct cells)
+            self._runs = []
             for c in cells:
                 rc = c[gid]
                 order = np.argsort(rc, kind="stable")
-                self._by_cell.append((rc[order], order))
+                sc = rc[order]
+                change = sc[1:] != sc[:-1]
+                starts = np.flatnonzero(np.r_[True, change])
+                lid = np.r_[0, np.cumsum(change)].astype(np.int64)
+                self._runs.append((order, sc[starts], starts, lid))
         else:
             self._cells = [Reduction.of(c) for c in cells]
             self._rows = Reduction.of(gid)
@@ -215,7 +220,7 @@ class BatchAccumulator:
             sb = np.floor(np.round(score * B, 9))
             sb = np.where(np.isnan(sb), B, np.clip(sb, 0, B - 1)).astype(np.int64)
             if self.sparse:
-                self._scatter("score", "sum", (B, 6), sb * 6 + state, None, rows=sb < B)
+                self._scatter("score", (B, 6), sb * 6 + state, None, rows=sb < B)
             else:
                 c = np.bincount((gid * (B + 1) + sb) * 6 + state, minlength=G * (B + 1) * 6)
                 self._add("score", "sum", c.reshape(G, B + 1, 6)[:, :B])
@@ -232,25 +237,34 @@ class BatchAccumulator:
     def _scatter(
         self,
         name: str,
-        kind: str,
         inner: tuple[int, ...],
         key: _INT,
-        values: npt.NDArray[np.generic] | None,
+        values: _FLT | None,
         *,
         rows: _BOOL | None = None,
     ) -> None:
-        """Combine per-row ``values`` (1 if None) at ``key`` of the inner shape, cell by cell.
+        """Add per-row ``values`` (1 if None) at ``key`` of the inner shape of each row's cell.
 
         ``key`` and ``values`` are ``(rows,)`` or ``(rows, k)`` (k positions per row);
-        ``rows`` keeps only some rows.
+        ``rows`` keeps only some rows. One ``bincount`` per grouping set over the
+        cells this batch touches (:meth:`Dense.add_counts`).
         """
-        size = int(np.prod(inner))
-        for d, (rc, order) in zip(self.dense, self._by_cell, strict=True):
-            o, c = (order, rc) if rows is None else (order[rows[order]], rc[rows[order]])
+        size = int(np.prod(inner, dtype=np.int64))
+        for d, (order, cells, _starts, local) in zip(self.dense, self._runs, strict=True):
+            if rows is None:
+                o, lc = order, local
+            else:
+                keep = rows[order]
+                o, lc = order[keep], local[keep]
             k = key[o]
-            flat = (c * size).reshape(-1, *([1] * (k.ndim - 1))) + k
+            flat = (lc * size).reshape(-1, *([1] * (k.ndim - 1))) + k
             v = None if values is None else values[o].reshape(-1)
-            d.scatter(name, kind, inner, flat.reshape(-1), v)
+            d.add_counts(name, inner, cells, flat.reshape(-1), v)
+
+    def _reduce(self, name: str, kind: str, values: npt.NDArray[np.generic]) -> None:
+        """Combine per-row ``values`` ``(rows, *inner)`` into each row's cell, every set."""
+        for d, (order, cells, starts, _local) in zip(self.dense, self._runs, strict=True):
+            d.reduce(name, kind, cells, starts, values[order])
 
     def _bc(self, key: _INT, size: int, w: _FLT | None = None) -> npt.NDArray[np.generic]:
         return np.bincount(key, weights=w, minlength=size)
@@ -292,10 +306,9 @@ class BatchAccumulator:
             vals = np.stack(
                 [ones if k == 0 else zeros if w is None else w for k, w in enumerate(cols)], axis=1
             )
-            key = np.broadcast_to(np.arange(len(cols)), vals.shape)
-            self._scatter("volume", "sum", (len(cols),), key, vals)
-            self._scatter("volume_min", "min", (), np.zeros(len(gid), np.int64), lo)
-            self._scatter("volume_max", "max", (), np.zeros(len(gid), np.int64), hi)
+            self._reduce("volume", "sum", vals)
+            self._reduce("volume_min", "min", lo)
+            self._reduce("volume_max", "max", hi)
             return
         out = np.zeros((G, len(cols)))
         for k, w in enumerate(cols):
@@ -319,11 +332,11 @@ class BatchAccumulator:
         if self.sparse:
             S, W = self._S, len(self._weights)
             fk = np.arange(F) * K + code
-            self._scatter(f"{name}_n", "sum", (F, K, S), fk * S + self._state[:, None], None)
+            self._scatter(f"{name}_n", (F, K, S), fk * S + self._state[:, None], None)
             k2 = (fk * 2 + self._L[:, None]) * W
             for i, x in enumerate(self._weights):
                 xs = np.broadcast_to(x[:, None], code.shape)
-                self._scatter(f"{name}_w", "sum", (F, K, 2, W), k2 + i, xs)
+                self._scatter(f"{name}_w", (F, K, 2, W), k2 + i, xs)
             return
         base = np.empty_like(code)  # Fortran order like ``code``: ravel(order="F") is a view
         np.add((gid * (F * K))[:, None], np.arange(F) * K, out=base)
@@ -374,13 +387,9 @@ class BatchAccumulator:
         fin = np.isfinite(x)
         xf = np.where(fin, x, 0.0)
         if self.sparse:
-            f3 = np.arange(F) * 3
-            key = np.concatenate([f3 + 0, f3 + 1, f3 + 2])[None, :].repeat(n, 0)
-            vals = np.concatenate([xf, xf * xf, fin.astype(np.float64)], axis=1)
-            self._scatter("m", "sum", (F, 3), key, vals)
-            fkey = np.broadcast_to(np.arange(F), (n, F))
-            self._scatter("mn", "min", (F,), fkey, np.where(fin, x, np.inf))
-            self._scatter("mx", "max", (F,), fkey, np.where(fin, x, -np.inf))
+            self._reduce("m", "sum", np.stack([xf, xf * xf, fin.astype(np.float64)], axis=-1))
+            self._reduce("mn", "min", np.where(fin, x, np.inf))
+            self._reduce("mx", "max", np.where(fin, x, -np.inf))
             return
         # per group: rows sorted by group once, then reduceat over all features
         red = self._rows
@@ -456,7 +465,7 @@ class BatchAccumulator:
             full = np.zeros(len(bins), np.int64)
             full[ok] = slots
             inner_key = full if lab is None else lab * W + full
-            self._scatter(name, "sum", (nl, W), inner_key, None, rows=ok)
+            self._scatter(name, (nl, W), inner_key, None, rows=ok)
             return
         g = self.gid[ok]
         key = g * nl + (0 if lab is None else lab[ok])

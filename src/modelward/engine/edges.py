@@ -35,6 +35,7 @@ __all__ = [
     "log_bin_numpy",
     "log_bin_sql",
     "log_gamma",
+    "quantiles_cont",
     "quote",
     "sample_hash_python",
     "sample_hash_sql",
@@ -102,6 +103,43 @@ def dedupe_edges(values: Sequence[float | None]) -> list[float]:
 EDGE_SAMPLE_ROWS = 200_000
 
 
+def quantiles_cont(
+    con: duckdb.DuckDBPyConnection, x: npt.NDArray[np.float64], probs: Sequence[float]
+) -> list[float]:
+    """DuckDB's ``quantile_cont(x, probs)`` of the non-empty ``x``, bit for bit, without a sort.
+
+    The two order statistics around each rank ``(n - 1) * p`` come from one
+    ``numpy.partition``; DuckDB itself interpolates between them (one query of
+    two rows for every quantile), as ``_spark_bins`` does for Spark.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> quantiles_cont(con, np.array([3.0, 0.0, 1.0, 10.0]), [0.0, 0.5, 0.9, 1.0])
+    [0.0, 2.0, 7.900000000000001, 10.0]
+    """
+    n = len(x)
+    rn = [float(n - 1) * p for p in probs]
+    lo_i = [math.floor(r) for r in rn]
+    hi_i = [math.ceil(r) for r in rn]
+    s = np.partition(x, sorted({*lo_i, *hi_i}))
+    out = [float(s[i]) for i in lo_i]
+    # DuckDB interpolates equal neighbours too (it can return 20.999999999999996 for 21, 21)
+    todo = [j for j, (a, b) in enumerate(zip(lo_i, hi_i, strict=True)) if a != b]
+    if todo:
+        cols = ", ".join(f"quantile_cont(x{k}, $d{k})" for k in range(len(todo)))
+        lists = ", ".join(
+            f"unnest([{float(s[lo_i[j]])!r}, {float(s[hi_i[j]])!r}]::DOUBLE[]) AS x{k}"
+            for k, j in enumerate(todo)
+        )
+        params = {f"d{k}": rn[j] - lo_i[j] for k, j in enumerate(todo)}
+        row = con.execute(f"SELECT {cols} FROM (SELECT {lists})", params).fetchone()
+        assert row is not None
+        for k, j in enumerate(todo):
+            out[j] = float(row[k])
+    return out
+
+
 def compute_bins(
     con: duckdb.DuckDBPyConnection,
     relation_sql: str,
@@ -146,15 +184,16 @@ def compute_bins(
                 thr = min(int(2**64 * sample_rows / n), 2**64 - 1)
                 h = sample_hash_sql(quote(sample_key))
                 src = f"(SELECT * FROM {src} WHERE {h} < {thr}::UBIGINT)"
-        probs = "[" + ", ".join(repr(i / numeric_bins) for i in range(numeric_bins + 1)) + "]"
-        exprs = [
-            f"quantile_cont(CASE WHEN isfinite(CAST({quote(c)} AS DOUBLE)) "
-            f"THEN CAST({quote(c)} AS DOUBLE) END, {probs})"
-            for c in numeric
+        fin = [
+            f"CASE WHEN isfinite(CAST({quote(c)} AS DOUBLE)) THEN CAST({quote(c)} AS DOUBLE) END "
+            f"AS _x{i}"
+            for i, c in enumerate(numeric)
         ]
-        row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}").fetchall()[0]
-        for c, q in zip(numeric, row, strict=True):
-            edges[c] = dedupe_edges(q or [])
+        tab = con.sql(f"SELECT {', '.join(fin)} FROM {src}").to_arrow_table()
+        probs = [i / numeric_bins for i in range(numeric_bins + 1)]
+        for c, col in zip(numeric, tab.columns, strict=True):
+            x = col.drop_null().to_numpy()
+            edges[c] = dedupe_edges(quantiles_cont(con, x, probs)) if len(x) else []
     cats: dict[str, list[str]] = {c: [] for c in categorical}
     others: dict[str, list[str]] = {c: [] for c in categorical}
     if categorical:
