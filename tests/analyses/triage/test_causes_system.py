@@ -62,6 +62,9 @@ def test_real_swap_still_found() -> None:
     res = run_triage(s, as_of=parse_event_time(str(truth["as_of"])), estimate=False)
     assert res.findings[0].cause == "schema_change"
     assert set(res.findings[0].features) == {"a", "b"}
+    # labels read against scores the broken inputs moved are consequences, not causes
+    causes = {f.cause for f in res.findings}
+    assert causes.isdisjoint({"label_noise", "concept_drift", "label_delay"})
 
 
 def test_covariate_drift_that_moves_the_class_mix_is_not_a_label_delay() -> None:

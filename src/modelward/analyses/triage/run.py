@@ -107,18 +107,30 @@ def _best(cands: list[Candidate], cause: str) -> Candidate | None:
 
 #: Causes read through the scores or the class mix, which a representation break also moves.
 _SCORE_BORNE = ("covariate_drift", "prior_shift", "concept_drift", "label_noise", "label_delay")
+#: Causes read against the score's reference calibration (or class mix from the scores).
+_CALIBRATION_BORNE = ("concept_drift", "label_noise", "label_delay")
 
 
 def _below_schema(cands: list[Candidate]) -> None:
-    """Explaining away: broken inputs move the scores, so score-borne causes rank below."""
+    """Explaining away: broken inputs move the scores, so score-borne causes rank below.
+
+    The label-side causes read labels against the score's reference calibration
+    (and label delay weighs classes by the scores): once a clear schema change
+    broke the inputs, the scores are no longer the reference's, so those
+    readings are consequences, not causes, and are ruled out with that reason.
+    """
     top = max((c for c in cands if c.cause == "schema_change"), key=lambda c: c.z)
     for c in cands:
-        if c.cause in _SCORE_BORNE and c.z >= top.z:
-            c.z = top.z - 1.0
-            c.evidence += (
-                f"; ranked below the schema change of {', '.join(top.features)}, "
-                "which moves the scores by itself"
-            )
+        if c.cause in _SCORE_BORNE and c.z >= min(top.z, Z_HALF):
+            cap = top.z - 1.0
+            if c.cause in _CALIBRATION_BORNE and top.z >= Z_HALF:
+                cap = min(cap, Z_HALF - 1.0)
+            if c.z > cap:
+                c.z = cap
+                c.evidence += (
+                    f"; explained by the schema change of {', '.join(top.features)}, "
+                    "which moves the scores by itself"
+                )
 
 
 def _merge_source(cands: list[Candidate], by_source: Candidate) -> None:
