@@ -73,3 +73,9 @@ def test_scatter_path_equals_grouped_path(
         pd.testing.assert_frame_equal(
             a.reset_index(drop=True), b.reset_index(drop=True), rtol=1e-12, obj=name
         )
+
+
+@pytest.mark.parametrize("cell", [[5, 2, 5, 7, 2], [3, 1, 4], [0]])
+def test_reduction_index_maps_each_group_to_its_cell(cell: list[int]) -> None:
+    red = Reduction.of(np.array(cell, np.int64))
+    assert red.cells[red.index()].tolist() == cell

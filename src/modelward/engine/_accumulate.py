@@ -9,8 +9,10 @@ first reduced with ``numpy.bincount`` to its own distinct ``(bw, segment
 values...)`` groups when those are few, and the small group arrays are added into
 every grouping set; when they are many (a batch spanning hundreds of buckets x
 segment values), rows are scattered straight into each set's cells instead, so
-no batch-sized dense array is ever built. Memory is bounded by the cells, never
-by rows.
+no batch-sized dense array is ever built. Tables with one key per row and a large
+inner shape (the score grid, the log bins) are counted straight into each set's
+cells on both paths: a ``bincount`` over the rows costs less than folding a large
+per-group array into every set. Memory is bounded by the cells, never by rows.
 """
 
 from __future__ import annotations
@@ -168,6 +170,21 @@ class Reduction:
         if len(starts) == len(cell):
             return cls(cell, None, starts)
         return cls(sc[starts], order, starts)
+
+    def index(self) -> npt.NDArray[np.int64]:
+        """Each group's position in :attr:`cells`.
+
+        Examples
+        --------
+        >>> Reduction.of(np.array([5, 2, 5, 7])).index().tolist()
+        [1, 0, 1, 2]
+        """
+        if self.order is None:
+            return np.arange(len(self.cells), dtype=np.int64)
+        sizes = np.diff(np.r_[self.starts, len(self.order)])
+        out = np.empty(len(self.order), np.int64)
+        out[self.order] = np.repeat(np.arange(len(self.starts), dtype=np.int64), sizes)
+        return out
 
 
 _OPS = {"sum": np.add, "min": np.minimum, "max": np.maximum}

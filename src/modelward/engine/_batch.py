@@ -163,7 +163,7 @@ class BatchAccumulator:
         if self.sparse:
             # each set's rows ordered by cell: (order, distinct cells, their first
             # sorted row, each sorted row's index among the distinct cells)
-            self._runs = []
+            self._runs: list[tuple[_INT | None, _INT, _INT, _INT]] = []
             for c in cells:
                 rc = c[gid]
                 order = np.argsort(rc, kind="stable")
@@ -175,6 +175,8 @@ class BatchAccumulator:
         else:
             self._cells = [Reduction.of(c) for c in cells]
             self._rows = Reduction.of(gid)
+            # rows stay in batch order; each row's position among each set's cells
+            self._runs = [(None, r.cells, r.starts, r.index()[gid]) for r in self._cells]
 
         pred = _f64(b.column("_pred"))
         label = _f64(b.column("_label"))
@@ -219,11 +221,8 @@ class BatchAccumulator:
             B = p.score_bins
             sb = np.floor(np.round(score * B, 9))
             sb = np.where(np.isnan(sb), B, np.clip(sb, 0, B - 1)).astype(np.int64)
-            if self.sparse:
-                self._scatter("score", (B, 6), sb * 6 + state, None, rows=sb < B)
-            else:
-                c = np.bincount((gid * (B + 1) + sb) * 6 + state, minlength=G * (B + 1) * 6)
-                self._add("score", "sum", c.reshape(G, B + 1, 6)[:, :B])
+            # one key per row: counted straight into each set's cells on both paths
+            self._scatter("score", (B, 6), sb * 6 + state, None, rows=sb < B)
         self._logbins("latency", self.latency, _int(b.column("_latbin"), NONPOSITIVE_BIN - 1), None)
         lagb = _int(b.column("_lagbin"), NONPOSITIVE_BIN - 1)
         lab01 = (y0 if p.binary else np.ones(n)).astype(np.int64)
@@ -247,23 +246,34 @@ class BatchAccumulator:
 
         ``key`` and ``values`` are ``(rows,)`` or ``(rows, k)`` (k positions per row);
         ``rows`` keeps only some rows. One ``bincount`` per grouping set over the
-        cells this batch touches (:meth:`Dense.add_counts`).
+        cells this batch touches (:meth:`Dense.add_counts`). Rows are taken in cell
+        order when the batch is scattered, in batch order when it is grouped.
         """
         size = int(np.prod(inner, dtype=np.int64))
         for d, (order, cells, _starts, local) in zip(self.dense, self._runs, strict=True):
-            if rows is None:
+            v = values
+            if order is None:
+                lc, k = local, key
+                if rows is not None:
+                    lc, k = lc[rows], k[rows]
+                    v = None if v is None else v[rows]
+            elif rows is None:
                 o, lc = order, local
+                k = key[o]
+                v = None if v is None else v[o]
             else:
                 keep = rows[order]
                 o, lc = order[keep], local[keep]
-            k = key[o]
+                k = key[o]
+                v = None if v is None else v[o]
             flat = (lc * size).reshape(-1, *([1] * (k.ndim - 1))) + k
-            v = None if values is None else values[o].reshape(-1)
+            v = None if v is None else v.reshape(-1)
             d.add_counts(name, inner, cells, flat.reshape(-1), v)
 
     def _reduce(self, name: str, kind: str, values: npt.NDArray[np.generic]) -> None:
         """Combine per-row ``values`` ``(rows, *inner)`` into each row's cell, every set."""
         for d, (order, cells, starts, _local) in zip(self.dense, self._runs, strict=True):
+            assert order is not None  # only scattered batches reduce rows
             d.reduce(name, kind, cells, starts, values[order])
 
     def _bc(self, key: _INT, size: int, w: _FLT | None = None) -> npt.NDArray[np.generic]:
@@ -461,13 +471,8 @@ class BatchAccumulator:
             regrow_logbins(d, name, old_lo, old_w, lb)
         W = lb.width + 1
         nl = 1 if lab is None else 2
-        if self.sparse:
-            full = np.zeros(len(bins), np.int64)
-            full[ok] = slots
-            inner_key = full if lab is None else lab * W + full
-            self._scatter(name, (nl, W), inner_key, None, rows=ok)
-            return
-        g = self.gid[ok]
-        key = g * nl + (0 if lab is None else lab[ok])
-        c = np.bincount(key * W + slots, minlength=self.G * nl * W)
-        self._add(name, "sum", c.reshape(self.G, nl, W))
+        # one key per row: counted straight into each set's cells on both paths
+        full = np.zeros(len(bins), np.int64)
+        full[ok] = slots
+        inner_key = full if lab is None else lab * W + full
+        self._scatter(name, (nl, W), inner_key, None, rows=ok)
