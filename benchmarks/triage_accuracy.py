@@ -378,8 +378,9 @@ def main() -> None:
         got = [json.loads(line) for line in args.report_from.read_text().splitlines() if line]
         sim_rows = [r for r in got if r.get("domain") != "handmade"]
         hand_rows = [r for r in got if r.get("domain") == "handmade"]
-        print(f"== simulated systems: {len(sim_rows)} scenarios graded")
-        print(report(sim_rows))
+        if sim_rows:
+            print(f"== simulated systems: {len(sim_rows)} scenarios graded")
+            print(report(sim_rows))
         if hand_rows:
             print("\n== hand-made numpy systems, faults by modelward.simulate.inject")
             print(report(hand_rows))
