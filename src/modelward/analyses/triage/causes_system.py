@@ -581,6 +581,10 @@ def _delay_segment(ctx: Context, onset: int) -> dict[str, str] | None:
     return best[1] if best else None
 
 
+#: Fewest current buckets with labels due that a label delay must span.
+MIN_DELAY_BUCKETS = 2
+
+
 def label_delay(ctx: Context) -> list[Candidate]:
     """Fewer labels than the reference's lag distribution predicts at each bucket's age."""
     if ctx.vol("n_labelled")[ctx.days.ref].sum() <= 0:
@@ -597,7 +601,9 @@ def label_delay(ctx: Context) -> list[Candidate]:
         on = change_onset(ratio, np.where(exp >= 1, exp, 0.0), start=ctx.start)
         post = cur & (np.arange(ctx.days.n) >= (on.index if on else ctx.start))
         o, e = float(obs[post].sum()), float(exp[post].sum())
-        if e <= 0:
+        if e <= 0 or post.sum() < MIN_DELAY_BUCKETS:
+            # a shortfall in the newest bucket alone rests on the thin left tail of the
+            # reference's lags (and on when in the bucket the traffic came): too young to call
             return 0.0, 0.0, None, 0.0, 0.0
         z = (e - o) / math.sqrt(e)
         return 1 - o / e, z, on, o, e
