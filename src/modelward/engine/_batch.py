@@ -32,7 +32,7 @@ from modelward.engine._accumulate import (
 )
 from modelward.engine.edges import NONPOSITIVE_BIN
 
-__all__ = ["VOLUME_SUMS", "BatchAccumulator", "ScanPlan"]
+__all__ = ["VOLUME_SUMS", "BatchAccumulator", "ScanPlan", "bin_codes"]
 
 _INT = npt.NDArray[np.int64]
 _FLT = npt.NDArray[np.float64]
@@ -92,6 +92,38 @@ def _f64(col: pa.Array | pa.ChunkedArray) -> _FLT:
 
 def _int(col: pa.Array | pa.ChunkedArray, fill: int) -> _INT:
     return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def bin_codes(x: _FLT, edges: _FLT) -> npt.NDArray[np.integer[Any]]:
+    """The ``numeric_bins`` bin of each value: 0 under, 1..m-1 inside, m over, m+1 NaN.
+
+    ``edges`` are the ``m`` sorted, distinct edges; the last edge itself falls in
+    bin ``m - 1`` and ``±inf`` in under- or overflow (see docs/summaries.md).
+
+    Examples
+    --------
+    >>> e = np.array([0.0, 1.0, 2.0])
+    >>> bin_codes(np.array([-np.inf, -1.0, 0.0, 0.5, 1.0, 2.0, 2.5, np.inf, np.nan]), e).tolist()
+    [0, 0, 1, 1, 2, 2, 3, 3, 4]
+    """
+    m = len(edges)
+    if m > 100:  # a binary search per value beats many passes over the values
+        out = np.searchsorted(edges, x, side="right")
+        out[x == edges[-1]] = m - 1
+        out[np.isnan(x)] = m + 1
+        return out
+    # a few vectorised passes: count the edges at or below each value (the last
+    # edge only if strictly below, so it lands in bin m - 1); NaN compares false
+    # everywhere, so starting it at m + 1 is its final bin. int8 sums of boolean
+    # views keep every pass in one SIMD loop without casts.
+    out8 = np.empty(len(x), np.int8)
+    hit = np.empty(len(x), np.bool_)
+    np.isnan(x, out=hit)
+    np.multiply(hit.view(np.int8), m + 1, out=out8)
+    for k, e in enumerate(edges):
+        (np.greater if k == m - 1 else np.greater_equal)(x, e, out=hit)
+        out8 += hit.view(np.int8)
+    return out8
 
 
 class BatchAccumulator:
@@ -335,12 +367,13 @@ class BatchAccumulator:
     def _feature_label(self, name: str, code: _INT, K: int) -> None:
         """Counts per (group, feature, code, state), weight sums per (group, feature, code, L).
 
-        ``code`` is ``(rows, features)``: every feature of a kind in one ``bincount``.
+        ``code`` is ``(rows, features)`` in Fortran order: every feature of a kind in
+        one ``bincount``. On the grouped path it is overwritten with the flat keys.
         """
         G, gid = self.G, self.gid
         F = code.shape[1]
+        S, W = self._S, len(self._weights)
         if self.sparse:
-            S, W = self._S, len(self._weights)
             fk = np.arange(F) * K + code
             self._scatter(f"{name}_n", (F, K, S), fk * S + self._state[:, None], None)
             k2 = (fk * 2 + self._L[:, None]) * W
@@ -348,26 +381,26 @@ class BatchAccumulator:
                 xs = np.broadcast_to(x[:, None], code.shape)
                 self._scatter(f"{name}_w", (F, K, 2, W), k2 + i, xs)
             return
-        base = np.empty_like(code)  # Fortran order like ``code``: ravel(order="F") is a view
-        np.add((gid * (F * K))[:, None], np.arange(F) * K, out=base)
-        base += code
-        c = np.bincount(
-            (base * self._S + self._state[:, None]).ravel(order="F"), minlength=G * F * K * self._S
-        )
-        self._add(f"{name}_n", "sum", c.reshape(G, F, K, self._S))
-        k2 = (base * 2 + self._L[:, None]).ravel(order="F")
+        # key ((group * F + feature) * K + code) * S + state, built in place: a few
+        # passes over the array instead of several temporaries of its size
+        key = code
+        key *= S
+        key += (gid * (F * K * S) + self._state)[:, None]
+        key += np.arange(F, dtype=np.int64) * (K * S)
+        flat = key.ravel(order="F")  # a view: Fortran order keeps each feature contiguous
+        size = G * F * K * S
+        c = np.bincount(flat, minlength=size)
+        self._add(f"{name}_n", "sum", c.reshape(G, F, K, S))
+        # the weights are summed on the same key (no second key array), then the
+        # states fold into labelled or not: binary states 0-1 are unlabelled rows,
+        # 2-5 labelled; otherwise the state is the labelled flag already
         w = np.stack(
-            [
-                np.bincount(
-                    k2,
-                    weights=np.tile(x, F),
-                    minlength=G * F * K * 2,
-                )
-                for x in self._weights
-            ],
+            [np.bincount(flat, weights=np.tile(x, F), minlength=size) for x in self._weights],
             axis=-1,
-        )
-        self._add(f"{name}_w", "sum", w.reshape(G, F, K, 2, len(self._weights)))
+        ).reshape(G, F, K, S, W)
+        if self.plan.binary:
+            w = np.add.reduceat(w, [0, 2], axis=3)
+        self._add(f"{name}_w", "sum", w)
 
     def _numerics(self, b: pa.RecordBatch) -> None:
         """Bins, moments, min and max of every numeric feature, a few calls in all."""
@@ -375,56 +408,49 @@ class BatchAccumulator:
         p = self.plan
         F = len(p.numeric)
         n = b.num_rows
-        x = np.empty((n, F), np.float64, order="F")  # columns contiguous
+        x = np.empty((F, n), np.float64)  # one row per feature: each feature contiguous
         for i in range(F):
-            x[:, i] = _f64(b.column(f"_x{i}"))
+            x[i] = _f64(b.column(f"_x{i}"))
         codes = np.empty((n, F), np.int64, order="F")
         for i, edges in enumerate(p.edges):
-            xi = x[:, i]
-            m = len(edges)
-            bi: npt.NDArray[np.integer[Any]]
-            if m <= 100:  # a few vectorised comparisons beat a binary search per value
-                bi = np.zeros(n, np.int8)
-                for e in edges:
-                    np.add(bi, xi >= e, out=bi, casting="unsafe")
-            else:
-                bi = np.searchsorted(edges, xi, side="right")
-            codes[:, i] = bi
-            if m:
-                codes[xi == edges[-1], i] = m - 1
-            codes[np.isnan(xi), i] = m + 1  # not binned: dropped at the end
+            codes[:, i] = bin_codes(x[i], edges)
         self._feature_label("x", codes, max(len(e) for e in p.edges) + 2)
-        fin = np.isfinite(x)
-        xf = np.where(fin, x, 0.0)
         if self.sparse:
+            xr = x.T  # (rows, features)
+            fin = np.isfinite(xr)
+            xf = np.where(fin, xr, 0.0)
             self._reduce("m", "sum", np.stack([xf, xf * xf, fin.astype(np.float64)], axis=-1))
-            self._reduce("mn", "min", np.where(fin, x, np.inf))
-            self._reduce("mx", "max", np.where(fin, x, -np.inf))
+            self._reduce("mn", "min", np.where(fin, xr, np.inf))
+            self._reduce("mx", "max", np.where(fin, xr, -np.inf))
             return
-        # per group: rows sorted by group once, then reduceat over all features
+        # per group: rows sorted by group once, then reduceat along each feature's
+        # contiguous row (reduceat along the rows of a (rows, features) array is
+        # several times slower: a short inner loop per row)
         red = self._rows
-        # row-major: reduceat along rows is several times faster than on columns
-        xs = np.ascontiguousarray(xf[red.order] if red.order is not None else xf)
-        fs = np.ascontiguousarray(fin[red.order] if red.order is not None else fin)
-        mom = np.stack(
-            [
-                np.add.reduceat(xs, red.starts, axis=0),
-                np.add.reduceat(xs * xs, red.starts, axis=0),
-                np.add.reduceat(fs, red.starts, axis=0, dtype=np.float64),
-            ],
-            axis=-1,
-        )
+        xs = x if red.order is None else np.take(x, red.order, axis=1)  # ours to change
+        bad = ~np.isfinite(xs)
+        # non-finite values count in no moment: NaN for min and max (fmin and fmax
+        # skip it), then 0 for the sums
+        np.copyto(xs, np.nan, where=bad)
+        mn = np.fmin.reduceat(xs, red.starts, axis=1)
+        mx = np.fmax.reduceat(xs, red.starts, axis=1)
+        np.copyto(xs, 0.0, where=bad)
+        mom = np.empty((F, len(red.cells), 3))
+        sizes = np.diff(np.r_[red.starts, n])
+        mom[..., 2] = sizes - np.add.reduceat(bad, red.starts, axis=1, dtype=np.int64)
+        np.add.reduceat(xs, red.starts, axis=1, out=mom[..., 0])
+        np.multiply(xs, xs, out=xs)
+        np.add.reduceat(xs, red.starts, axis=1, out=mom[..., 1])
         full = np.zeros((G, F, 3))
-        full[red.cells] = mom
+        full[red.cells] = mom.transpose(1, 0, 2)
         self._add("m", "sum", full)
-        lo = np.where(fs, xs, np.inf)
-        hi = np.where(fs, xs, -np.inf)
-        mn = np.full((G, F), np.inf)
-        mx = np.full((G, F), -np.inf)
-        mn[red.cells] = np.minimum.reduceat(lo, red.starts, axis=0)
-        mx[red.cells] = np.maximum.reduceat(hi, red.starts, axis=0)
-        self._add("mn", "min", mn)
-        self._add("mx", "max", mx)
+        # a group without a finite value has NaN from fmin / fmax: the min / max fills
+        lo = np.full((G, F), np.inf)
+        hi = np.full((G, F), -np.inf)
+        lo[red.cells] = np.where(np.isnan(mn), np.inf, mn).T
+        hi[red.cells] = np.where(np.isnan(mx), -np.inf, mx).T
+        self._add("mn", "min", lo)
+        self._add("mx", "max", hi)
 
     def _categorical(self, i: int, col: pa.Array) -> _INT:
         """Codes: 0..k-1 the categories, k other, k+1 null, k+2 unseen."""
