@@ -93,3 +93,27 @@ def test_shortfall_in_the_newest_bucket_alone_is_no_label_delay() -> None:
         s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
     )
     assert res.findings == []
+
+
+@pytest.mark.slow
+def test_prior_shift_inside_a_segment_is_not_restated_as_concept_drift() -> None:
+    """When the segment column is also a feature, "P(y | purpose = business) moved" is the
+    prior shift found inside that segment again, not a second cause."""
+    sim = simulate(
+        domain="loan_default",
+        fault="prior_shift",
+        variant="down",
+        segment="purpose=business",
+        magnitude=0.42,
+        days=52,
+        rows_per_day=2533,
+        seed=37,
+    )
+    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
+    res = run_triage(
+        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
+    )
+    assert [f.cause for f in res.findings] == ["prior_shift"]
+    assert res.findings[0].segment == {"purpose": "business"}
+    concept = next(r for r in res.ruled_out if r.cause == "concept_drift")
+    assert "explained by the prior shift" in concept.evidence

@@ -45,6 +45,7 @@ from modelward.analyses.triage.signals import column, cube
 __all__ = [
     "DriftStat",
     "PriorFit",
+    "class_conditionals",
     "drift_stat",
     "feature_cubes",
     "label_causes",
@@ -56,6 +57,7 @@ __all__ = [
     "prior_vs_concept",
     "region_words",
     "score_cube",
+    "shifted_mix",
     "x_causes",
 ]
 
@@ -311,11 +313,28 @@ def daily_positive_weight(ctx: Context) -> FloatArray | None:
     return out
 
 
-def mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
-    """EM weight of the positive class in P(score) given reference P(score | y)."""
+def class_conditionals(sc: FeatureCube, ref: np.ndarray) -> tuple[FloatArray, FloatArray]:
+    """The reference's P(score bin | y = 1) and P(score bin | y = 0), half-count smoothed."""
     f1 = sc.pos[ref].sum(0) + 0.5
     f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
-    f1, f0 = f1 / f1.sum(), f0 / f0.sum()
+    return f1 / f1.sum(), f0 / f0.sum()
+
+
+def shifted_mix(pi0: float, delta: float) -> float:
+    """The positive share ``pi0`` after a log-odds shift ``delta`` (a prior shift's new mix).
+
+    Examples
+    --------
+    >>> round(shifted_mix(0.2, math.log(4.0)), 3)
+    0.5
+    """
+    odds = pi0 / max(1 - pi0, 1e-12) * math.exp(max(min(delta, 30.0), -30.0))
+    return odds / (1 + odds)
+
+
+def mixture_weight(sc: FeatureCube, ref: np.ndarray, rows: np.ndarray) -> float:
+    """EM weight of the positive class in P(score) given reference P(score | y)."""
+    f1, f0 = class_conditionals(sc, ref)
     h = sc.count[rows].sum(0)
     pi = 0.5
     for _ in range(200):
@@ -346,9 +365,7 @@ def mixture_z(sc: FeatureCube, ref: np.ndarray, post: np.ndarray, pi0: float, pi
     >>> round(mixture_z(fc, ref, ~ref, 0.5, 0.71), 1)
     3.3
     """
-    f1 = sc.pos[ref].sum(0) + 0.5
-    f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
-    f1, f0 = f1 / f1.sum(), f0 / f0.sum()
+    f1, f0 = class_conditionals(sc, ref)
 
     def info(rows: np.ndarray, pi: float) -> float:
         h = sc.count[rows].sum(0)
@@ -389,11 +406,8 @@ def prior_vs_concept(
     >>> prior_vs_concept(fc, ref, ~ref, 0.5, np.log(4.0)) > 10
     True
     """
-    f1 = sc.pos[ref].sum(0) + 0.5
-    f0 = (sc.lab - sc.pos)[ref].sum(0) + 0.5
-    f1, f0 = f1 / f1.sum(), f0 / f0.sum()
-    odds = pi0 / max(1 - pi0, 1e-12) * math.exp(max(min(delta, 30.0), -30.0))
-    pi_l = odds / (1 + odds)
+    f1, f0 = class_conditionals(sc, ref)
+    pi_l = shifted_mix(pi0, delta)
     h = sc.count[post].sum(0)
     m_l, m_0 = pi_l * f1 + (1 - pi_l) * f0, pi0 * f1 + (1 - pi0) * f0
     return signed_sqrt(2 * float((h * np.log(m_l / m_0)).sum()))
@@ -449,8 +463,7 @@ def prior_fit(ctx: Context, sc: FeatureCube) -> PriorFit | None:
             z_labels = signed_sqrt(lab.shift)
             z_pc = prior_vs_concept(sc, ref, post, pi0, lab.shift_c)
             # the class mix the labels imply, against the one P(score) shows
-            odds = pi0 / max(1 - pi0, 1e-12) * math.exp(max(min(lab.shift_c, 30.0), -30.0))
-            ratio = (pi1 - pi0) / (odds / (1 + odds) - pi0)
+            ratio = (pi1 - pi0) / (shifted_mix(pi0, lab.shift_c) - pi0)
             agree = MIX_AGREE[0] <= ratio <= MIX_AGREE[1]
         gap = (
             (RHO * s.kl_marg - s.kl_cond) / max(s.kl_cond_se, 1e-12)

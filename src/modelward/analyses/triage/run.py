@@ -133,6 +133,23 @@ def _below_schema(cands: list[Candidate]) -> None:
                 )
 
 
+def _prior_explains_segment(cands: list[Candidate]) -> None:
+    """A concept drift whose region is a whole segment value where a prior shift was found.
+
+    P(y) moved over the whole value (the region is the value itself), and the
+    prior shift found there showed P(score) moving as that new class mix
+    predicts: one change, which the prior shift explains and the concept drift
+    only restates.
+    """
+    prior, concept = _best(cands, "prior_shift"), _best(cands, "concept_drift")
+    if prior is None or concept is None or prior.segment is None or prior.z < Z_HALF:
+        return
+    if concept.segment == prior.segment and concept.features[:1] == list(prior.segment):
+        concept.z = min(concept.z, Z_HALF - 1.0)
+        ((col, val),) = prior.segment.items()
+        concept.evidence += f"; explained by the prior shift inside {col}={val}"
+
+
 def _merge_source(cands: list[Candidate], by_source: Candidate) -> None:
     """A clear one-source label noise localises the global label-noise finding."""
     glob = _best(cands, "label_noise")
@@ -266,6 +283,7 @@ def run_triage(
     if by_source is not None:
         _merge_source(cands, by_source)
     localise_candidates(ctx, cands, cubes)
+    _prior_explains_segment(cands)
     if broken:
         _below_schema(cands)
     est_gap = _estimate_hook(summaries, cands, min_confidence) if estimate else None
