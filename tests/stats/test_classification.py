@@ -11,6 +11,7 @@ from sklearn.calibration import calibration_curve
 
 from modelward import ModelwardWarning
 from modelward.stats import (
+    ap_binned_error_bound,
     auc_binned_error_bound,
     average_precision_binned,
     calibration_binned,
@@ -96,6 +97,30 @@ def test_average_precision_close_to_sklearn(seed: int) -> None:
     assert average_precision_binned(pos, neg) == pytest.approx(
         metrics.average_precision_score(y, s), abs=3e-3
     )
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(20, 600),
+    b=st.sampled_from([10, 40, 1000]),
+)
+@settings(max_examples=60, deadline=None)
+def test_average_precision_within_its_in_bin_order_bound(seed: int, n: int, b: int) -> None:
+    """Against scikit-learn on the raw scores, coarse grids and few rows included."""
+    rng = np.random.default_rng(seed)
+    y = (rng.uniform(size=n) < rng.uniform(0.05, 0.6)).astype(int)
+    if y.min() == y.max():
+        y[0] = 1 - y[0]
+    s = 1 / (1 + np.exp(-(rng.normal(0, 1, n) + y * rng.uniform(0.0, 2.5))))
+    pos, neg = _grid(s, y, b)
+    gap = abs(average_precision_binned(pos, neg) - metrics.average_precision_score(y, s))
+    assert gap <= ap_binned_error_bound(pos, neg) + 1e-12
+
+
+def test_average_precision_bound_is_zero_without_ties_and_tight_for_one() -> None:
+    assert ap_binned_error_bound([0, 1, 0, 1], [1, 0, 1, 0]) == 0.0
+    # one positive and one negative tied: exact AP is 1 (positive first) or 1/2
+    assert ap_binned_error_bound([1], [1]) == pytest.approx(0.5)
 
 
 def test_pr_curve_exact_when_scores_on_grid() -> None:

@@ -17,6 +17,7 @@ from modelward.stats.changepoint import Onset, cusum_onset, pelt_mean, robust_si
 from modelward.stats.classification import (
     CalibrationResult,
     Confusion,
+    ap_binned_error_bound,
     auc_binned_error_bound,
     average_precision_binned,
     calibration_binned,
@@ -64,6 +65,7 @@ __all__ = [
     "Confusion",
     "KSResult",
     "Onset",
+    "ap_binned_error_bound",
     "auc_binned_error_bound",
     "auc_interval",
     "average_precision_binned",
