@@ -27,10 +27,6 @@ MIN_COVERAGE = 0.9
 _KNOWN: dict[tuple[str, int], str] = {
     ("concept_drift", 1): "loan_default labels lag weeks: almost no post-onset row is labelled"
     " within 7 days, and P(x) does not move",
-    ("prior_shift", 1): "psi:score (reference deciles, small-sample bias removed) of the shift"
-    " is ~0.06-0.09, under the 0.1 limit: silent",
-    ("prior_shift", 3): "psi:score (reference deciles, small-sample bias removed) of the shift"
-    " is ~0.08-0.12, under the 0.1 limit on most days: silent",
     ("concept_drift", 3): "language=es: ~60 labelled rows and ~4 positives a day; the whole"
     " fault flips 20 labels; roc_auc/positive_rate/precision/log_loss per language never fail"
     " even on 4- or 7-day windows at the trigger's corrected level",

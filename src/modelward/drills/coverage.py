@@ -156,7 +156,17 @@ def suggested_monitoring(
     spec: list[dict[str, object]]
     if cause in ("covariate_drift", "schema_change") and features:
         spec = [{"metric": f"psi:{f}", "max": 0.1} for f in features[:2]]
-    elif cause == "covariate_drift" or cause == "prior_shift":
+    elif cause == "prior_shift":
+        # a new class mix moves the share predicted positive, before any label arrives;
+        # both directions, 30% of the reference's share either way
+        col_val = next(iter(segment.items())) if segment else ("", "")
+        ref = _reference(summaries, "predicted_positive_rate", col_val)
+        each = {"for_each": col_val[0]} if segment else {}
+        spec = [
+            {"metric": "predicted_positive_rate", kind: round(0.3 * ref, 4), **each}
+            for kind in ("max_rise", "max_drop")
+        ]
+    elif cause == "covariate_drift":
         spec = [{"metric": "psi:score", "max": 0.1}]
     elif cause == "concept_drift":
         spec = [{"metric": "roc_auc", "max_drop": 0.03}]
