@@ -65,12 +65,6 @@ def proportion_change(
     return on, float(p0), obs / n if n else math.nan, n, binomial_z(obs, n, float(p0))
 
 
-def _at(c: Candidate, on: ChangeOnset | None) -> Candidate:
-    if on is not None:
-        c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
-    return c
-
-
 def data_gap(ctx: Context) -> list[Candidate]:
     """A segment value whose share of volume collapses while the others keep their ratios."""
     out: list[Candidate] = []
@@ -100,18 +94,15 @@ def data_gap(ctx: Context) -> list[Candidate]:
                 f"(G-test z={z_others:.1f}); daily volume x{vol_ratio:.2f} vs reference"
             )
             out.append(
-                _at(
-                    Candidate(
-                        "data_gap",
-                        strength,
-                        ev,
-                        segment={col: v},
-                        effect=drop,
-                        numbers={"share_ref": p0, "share_post": p1, "z_others": z_others},
-                        series={"share": list(np.nan_to_num(n[:, j] / np.maximum(tot, 1)))},
-                    ),
-                    on,
-                )
+                Candidate(
+                    "data_gap",
+                    strength,
+                    ev,
+                    segment={col: v},
+                    effect=drop,
+                    numbers={"share_ref": p0, "share_post": p1, "z_others": z_others},
+                    series={"share": list(np.nan_to_num(n[:, j] / np.maximum(tot, 1)))},
+                ).dated(on)
             )
     return out
 
@@ -193,18 +184,15 @@ def schema_change(ctx: Context) -> list[Candidate]:
             f"vs {_pct(p0)} in the reference (z={z:.1f}); {_describe_numeric(ctx, f, post)}"
         )
         out.append(
-            _at(
-                Candidate(
-                    "schema_change",
-                    z,
-                    ev,
-                    features=[f],
-                    effect=p1 - p0,
-                    numbers={"malformed_ref": p0, "malformed_post": p1},
-                    series={"malformed": list(np.nan_to_num(bad / np.maximum(total, 1)))},
-                ),
-                on,
-            )
+            Candidate(
+                "schema_change",
+                z,
+                ev,
+                features=[f],
+                effect=p1 - p0,
+                numbers={"malformed_ref": p0, "malformed_post": p1},
+                series={"malformed": list(np.nan_to_num(bad / np.maximum(total, 1)))},
+            ).dated(on)
         )
     for f in ctx.features("categorical"):
         cat = ctx.table("categorical", feature=f)
@@ -225,18 +213,15 @@ def schema_change(ctx: Context) -> list[Candidate]:
         )
         del unseen
         out.append(
-            _at(
-                Candidate(
-                    "schema_change",
-                    z,
-                    ev,
-                    features=[f],
-                    effect=p1 - p0,
-                    numbers={"malformed_ref": p0, "malformed_post": p1},
-                    series={"malformed": list(np.nan_to_num(bad.sum(1) / np.maximum(total, 1)))},
-                ),
-                on,
-            )
+            Candidate(
+                "schema_change",
+                z,
+                ev,
+                features=[f],
+                effect=p1 - p0,
+                numbers={"malformed_ref": p0, "malformed_post": p1},
+                series={"malformed": list(np.nan_to_num(bad.sum(1) / np.maximum(total, 1)))},
+            ).dated(on)
         )
     for swap in _swaps(ctx):
         # a swap explains the out-of-range values it puts in either column: one finding
@@ -345,18 +330,15 @@ def _swaps(ctx: Context) -> list[Candidate]:
                 f"each moved {_pct(fa1)} / {_pct(fb1)} of the way to the other (z={z:.1f})"
             )
             out.append(
-                _at(
-                    Candidate(
-                        "schema_change",
-                        z,
-                        ev,
-                        features=[a, b],
-                        effect=(fa1 + fb1) / 2,
-                        numbers={"fraction_a": fa1, "fraction_b": fb1},
-                        series={"swap_fraction": list(x)},
-                    ),
-                    on,
-                )
+                Candidate(
+                    "schema_change",
+                    z,
+                    ev,
+                    features=[a, b],
+                    effect=(fa1 + fb1) / 2,
+                    numbers={"fraction_a": fa1, "fraction_b": fb1},
+                    series={"swap_fraction": list(x)},
+                ).dated(on)
             )
     return out
 
@@ -423,17 +405,14 @@ def latency_regression(ctx: Context) -> list[Candidate]:
         + (f", only in {next(iter(segment))}={next(iter(segment.values()))}" if segment else "")
     )
     return [
-        _at(
-            Candidate(
-                "latency_regression",
-                z,
-                ev,
-                segment=segment,
-                effect=math.exp(shift) - 1,
-                numbers={"latency_ratio": math.exp(shift)},
-            ),
-            on,
-        )
+        Candidate(
+            "latency_regression",
+            z,
+            ev,
+            segment=segment,
+            effect=math.exp(shift) - 1,
+            numbers={"latency_ratio": math.exp(shift)},
+        ).dated(on)
     ]
 
 
@@ -635,15 +614,12 @@ def label_delay(ctx: Context) -> list[Candidate]:
         f"({_pct(slower)} beyond the reference's conditional median, z={z_lag:.1f})"
     )
     return [
-        _at(
-            Candidate(
-                "label_delay",
-                z,
-                ev + against,
-                segment=segment,
-                effect=drop,
-                numbers={"labels_observed": o, "labels_expected": e},
-            ),
-            on,
-        )
+        Candidate(
+            "label_delay",
+            z,
+            ev + against,
+            segment=segment,
+            effect=drop,
+            numbers={"labels_observed": o, "labels_expected": e},
+        ).dated(on)
     ]

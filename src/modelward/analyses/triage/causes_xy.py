@@ -257,8 +257,7 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
             effect=top.kl_marg,
             numbers={"kl": top.kl_marg, "kl_conditional": top.kl_cond},
         )
-        if top.onset:
-            c.onset, c.onset_low, c.onset_high = top.onset.index, top.onset.low, top.onset.high
+        c.dated(top.onset)
         out.append(c)
     sc = _score_cube(ctx)
     fit = prior_fit(ctx, sc) if sc is not None else None
@@ -282,8 +281,7 @@ def x_causes(ctx: Context, cubes: list[FeatureCube]) -> tuple[list[Candidate], l
             effect=fit.pi1 - fit.pi0,
             numbers={"positive_weight_ref": fit.pi0, "positive_weight_post": fit.pi1},
         )
-        if fit.onset:
-            c.onset, c.onset_low, c.onset_high = fit.onset.index, fit.onset.low, fit.onset.high
+        c.dated(fit.onset)
         out.append(c)
     return out, stats
 
@@ -538,8 +536,7 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
             effect=bf2.noise_e,
             numbers={"flip_rate": bf2.noise_e, "deviance_gain": bf2.noise},
         )
-        if on:
-            c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+        c.dated(on)
         out.append(c)
     # concept drift: one feature's region beats the uniform shift and the flip model there
     best: tuple[float, LabelFit, FeatureCube] | None = None
@@ -589,8 +586,7 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
             effect=abs(f2.region_delta),
             numbers={"log_odds_shift": f2.region_delta, "deviance_gain": f2.region},
         )
-        if on:
-            c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+        c.dated(on)
         out.append(c)
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,13 @@ class Context:
             base = float((tilt[ref] * lab[ref]).sum() / max(lab[ref].sum(), 1e-300))
             self._cache[key] = np.clip(tilt - base, -4.0, 4.0)
         return self._cache[key]
+
+    def segment_items(self) -> Iterator[tuple[str, str]]:
+        """``(column, value)`` of every segment column with at least two values seen."""
+        for col in self.summaries.meta.segments:
+            vals = self.segment_values(col)
+            if len(vals) >= 2:
+                yield from ((col, v) for v in vals)
 
     def segment_values(self, segment: str) -> list[str]:
         """Values of a segment column seen in the ``volume`` table."""

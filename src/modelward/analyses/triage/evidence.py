@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from modelward.analyses.triage.onset import ChangeOnset
+
 __all__ = [
     "Candidate",
     "FloatArray",
@@ -54,6 +56,12 @@ class Candidate:
     effect: float = 0.0
     numbers: dict[str, float] = field(default_factory=dict)
     series: dict[str, list[float]] = field(default_factory=dict)
+
+    def dated(self, on: ChangeOnset | None) -> Candidate:
+        """Take ``on``'s day and interval as the onset (kept as is when ``on`` is None)."""
+        if on is not None:
+            self.onset, self.onset_low, self.onset_high = on.index, on.low, on.high
+        return self
 
 
 def confidence_from_z(z: float) -> float:

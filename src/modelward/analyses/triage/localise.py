@@ -119,23 +119,19 @@ def localise(
         ``cube -> (strength, size)`` of the cause's change.
     """
     best: tuple[float, SegmentSplit] | None = None
-    for col in ctx.summaries.meta.segments:
-        vals = ctx.segment_values(col)
-        if len(vals) < 2:
+    for col, v in ctx.segment_items():
+        cube_in = part(col, v)
+        if cube_in is None:
             continue
-        for v in vals:
-            cube_in = part(col, v)
-            if cube_in is None:
-                continue
-            z_in, n_in = stat(cube_in)
-            if z_in < Z_IN:
-                continue
-            z_out, n_out = stat(minus(whole, cube_in))
-            if not explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
-                continue
-            score = z_in - max(z_out, 0.0)
-            if best is None or score > best[0]:
-                best = (score, SegmentSplit({col: v}, z_in, z_out, n_in, n_out))
+        z_in, n_in = stat(cube_in)
+        if z_in < Z_IN:
+            continue
+        z_out, n_out = stat(minus(whole, cube_in))
+        if not explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
+            continue
+        score = z_in - max(z_out, 0.0)
+        if best is None or score > best[0]:
+            best = (score, SegmentSplit({col: v}, z_in, z_out, n_in, n_out))
     return best[1] if best else None
 
 
@@ -211,57 +207,48 @@ def segment_prior_shift(ctx: Context) -> Candidate | None:
     if whole is None:
         return None
     best: tuple[float, Candidate] | None = None
-    for col in ctx.summaries.meta.segments:
-        vals = ctx.segment_values(col)
-        if len(vals) < 2:
+    for col, v in ctx.segment_items():
+        part = score_cube(ctx, segment=col, value=v)
+        if part is None:
             continue
-        for v in vals:
-            part = score_cube(ctx, segment=col, value=v)
-            if part is None:
-                continue
-            fit = prior_fit(ctx, part)
-            if fit is None or fit.z < Z_IN:
-                continue
-            s_in, z_in, pi0, pi1 = fit.stat, fit.z, fit.pi0, fit.pi1
-            post = np.arange(ctx.days.n) >= (fit.onset.index if fit.onset else ctx.start)
-            rest = minus(whole, part)
-            s_out = drift_stat(ctx, rest, post)
-            z_out = max(s_out.z_marg, label_side(rest, ctx.days.ref, post, pi1 - pi0), 0.0)
-            n_in, n_out = (
-                float(part.count[post].sum()),
-                float(whole.count[post].sum()) - float(part.count[post].sum()),
+        fit = prior_fit(ctx, part)
+        if fit is None or fit.z < Z_IN:
+            continue
+        s_in, z_in, pi0, pi1 = fit.stat, fit.z, fit.pi0, fit.pi1
+        post = np.arange(ctx.days.n) >= (fit.onset.index if fit.onset else ctx.start)
+        rest = minus(whole, part)
+        s_out = drift_stat(ctx, rest, post)
+        z_out = max(s_out.z_marg, label_side(rest, ctx.days.ref, post, pi1 - pi0), 0.0)
+        n_in, n_out = (
+            float(part.count[post].sum()),
+            float(whole.count[post].sum()) - float(part.count[post].sum()),
+        )
+        if not explains(z_in=max(fit.z_move, fit.z), n_in=n_in, z_out=z_out, n_out=n_out):
+            continue
+        ev = (
+            f"inside {col}={v} the score distribution moved (KL={s_in.kl_marg:.3f}, "
+            f"z={fit.z_move:.1f}) as a new mix of its reference class-conditional score "
+            f"distributions: positive weight {pi0:.3f} -> {pi1:.3f}, while its P(score | y) "
+            f"on labelled rows stayed (KL={s_in.kl_cond:.4f} +- {s_in.kl_cond_se:.4f})"
+            + (
+                f" and its labelled rows moved with it (log-odds shift z={fit.z_labels:.1f})"
+                if fit.z_labels > 0
+                else ""
             )
-            if not explains(z_in=max(fit.z_move, fit.z), n_in=n_in, z_out=z_out, n_out=n_out):
-                continue
-            ev = (
-                f"inside {col}={v} the score distribution moved (KL={s_in.kl_marg:.3f}, "
-                f"z={fit.z_move:.1f}) as a new mix of its reference class-conditional score "
-                f"distributions: positive weight {pi0:.3f} -> {pi1:.3f}, while its P(score | y) "
-                f"on labelled rows stayed (KL={s_in.kl_cond:.4f} +- {s_in.kl_cond_se:.4f})"
-                + (
-                    f" and its labelled rows moved with it (log-odds shift z={fit.z_labels:.1f})"
-                    if fit.z_labels > 0
-                    else ""
-                )
-                + f"; in the rest of the traffic the score distribution did not move "
-                f"(z={z_out:.1f})"
-            )
-            c = Candidate(
-                "prior_shift",
-                z_in,
-                ev,
-                segment={col: v},
-                effect=pi1 - pi0,
-                numbers={"positive_weight_ref": pi0, "positive_weight_post": pi1},
-            )
-            if fit.onset:
-                c.onset, c.onset_low, c.onset_high = (
-                    fit.onset.index,
-                    fit.onset.low,
-                    fit.onset.high,
-                )
-            if best is None or z_in > best[0]:
-                best = (z_in, c)
+            + f"; in the rest of the traffic the score distribution did not move "
+            f"(z={z_out:.1f})"
+        )
+        c = Candidate(
+            "prior_shift",
+            z_in,
+            ev,
+            segment={col: v},
+            effect=pi1 - pi0,
+            numbers={"positive_weight_ref": pi0, "positive_weight_post": pi1},
+        )
+        c.dated(fit.onset)
+        if best is None or z_in > best[0]:
+            best = (z_in, c)
     return best[1] if best else None
 
 
@@ -280,18 +267,14 @@ def _schema_split(ctx: Context, feat: str, post: np.ndarray) -> SegmentSplit | N
         return (z if p1 - p0 >= MIN_MALFORMED / 2 else min(z, 0.0)), n1
 
     best: tuple[float, SegmentSplit] | None = None
-    for col in ctx.summaries.meta.segments:
-        vals = ctx.segment_values(col)
-        if len(vals) < 2:
-            continue
-        for v in vals:
-            b_in, t_in = malformed(ctx, feat, segment=col, value=v)
-            z_in, n_in = z_of(b_in, t_in)
-            z_out, n_out = z_of(np.clip(bad - b_in, 0, None), np.clip(tot - t_in, 0, None))
-            if explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
-                score = z_in - max(z_out, 0.0)
-                if best is None or score > best[0]:
-                    best = (score, SegmentSplit({col: v}, z_in, z_out, n_in, n_out))
+    for col, v in ctx.segment_items():
+        b_in, t_in = malformed(ctx, feat, segment=col, value=v)
+        z_in, n_in = z_of(b_in, t_in)
+        z_out, n_out = z_of(np.clip(bad - b_in, 0, None), np.clip(tot - t_in, 0, None))
+        if explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
+            score = z_in - max(z_out, 0.0)
+            if best is None or score > best[0]:
+                best = (score, SegmentSplit({col: v}, z_in, z_out, n_in, n_out))
     return best[1] if best else None
 
 
@@ -420,26 +403,22 @@ def segment_label_change(ctx: Context, cubes: list[FeatureCube]) -> list[Candida
         return []
     cur = ~ctx.days.ref
     best: tuple[float, str, str, float] | None = None
-    for col in ctx.summaries.meta.segments:
-        vals = ctx.segment_values(col)
-        if len(vals) < 2:
+    for col, v in ctx.segment_items():
+        part = score_cube(ctx, segment=col, value=v)
+        if part is None:
             continue
-        for v in vals:
-            part = score_cube(ctx, segment=col, value=v)
-            if part is None:
-                continue
-            z_in = _calibration_change(part, ctx.days.ref, cur)
-            if z_in < Z_IN or (best is not None and z_in <= best[0]):
-                continue
-            rest = minus(whole, part)
-            z_out = _calibration_change(rest, ctx.days.ref, cur)
-            n_in, n_out = float(part.lab[cur].sum()), float(rest.lab[cur].sum())
-            if not explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
-                continue
-            z_moved, _ = _g_stat(ctx, cur)(part)
-            if z_moved > Z_OUT:  # the scores moved too: a class mix or input change
-                continue
-            best = (z_in, col, v, z_out)
+        z_in = _calibration_change(part, ctx.days.ref, cur)
+        if z_in < Z_IN or (best is not None and z_in <= best[0]):
+            continue
+        rest = minus(whole, part)
+        z_out = _calibration_change(rest, ctx.days.ref, cur)
+        n_in, n_out = float(part.lab[cur].sum()), float(rest.lab[cur].sum())
+        if not explains(z_in=z_in, n_in=n_in, z_out=z_out, n_out=n_out):
+            continue
+        z_moved, _ = _g_stat(ctx, cur)(part)
+        if z_moved > Z_OUT:  # the scores moved too: a class mix or input change
+            continue
+        best = (z_in, col, v, z_out)
     if best is None:
         return []
     return _inside(ctx, cubes, best[1], best[2], best[0], best[3])
@@ -504,5 +483,5 @@ def _inside(
         )
     if on is not None:
         for c in out:
-            c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+            c.dated(on)
     return out

@@ -59,18 +59,14 @@ def segment_region_change(ctx: Context, cubes: list[FeatureCube]) -> Candidate |
     glob = {fc.name: fc for fc in cubes}
     bins = {fc.name: fc.bins for fc in cubes}
     tests: list[tuple[float, str, str, FeatureCube, LabelFit]] = []
-    for col in ctx.summaries.meta.segments:
-        vals = ctx.segment_values(col)
-        if len(vals) < 2:
-            continue
-        for v in vals:
-            for part in feature_cubes(ctx, segment=col, value=v, names=list(glob), bins=bins):
-                if part.name == col or part.lab[cur].sum() <= 0 or part.lab[ref].sum() <= 0:
-                    continue
-                f = fit_labels(part, ref, cur)
-                if f is None or not f.region_bins:
-                    continue
-                tests.append((f.region - max(f.shift, f.noise), col, v, part, f))
+    for col, v in ctx.segment_items():
+        for part in feature_cubes(ctx, segment=col, value=v, names=list(glob), bins=bins):
+            if part.name == col or part.lab[cur].sum() <= 0 or part.lab[ref].sum() <= 0:
+                continue
+            f = fit_labels(part, ref, cur)
+            if f is None or not f.region_bins:
+                continue
+            tests.append((f.region - max(f.shift, f.noise), col, v, part, f))
     if not tests:
         return None
     margin, col, v, part, f = max(tests, key=lambda t: t[0])
@@ -111,6 +107,5 @@ def segment_region_change(ctx: Context, cubes: list[FeatureCube]) -> Candidate |
         effect=abs(f2.region_delta),
         numbers={"log_odds_shift": f2.region_delta, "deviance_gain": f2.region},
     )
-    if on:
-        c.onset, c.onset_low, c.onset_high = on.index, on.low, on.high
+    c.dated(on)
     return c
