@@ -76,6 +76,6 @@ def test_engine_log_bins_equal_stats_log_bin_index(xs: list[float], a: float) ->
 
 def test_engine_log_bins_equal_stats_on_random_data() -> None:
     x = np.random.default_rng(0).lognormal(2, 3, 20_000)
-    x[:5] = [0.0, 1.0, np.inf, 1e-310, 7.0]
+    x[:5] = [0.0, 1.0, 1e308, 1e-310, 7.0]
     for a in (0.005, 0.01):
         np.testing.assert_array_equal(log_bin_numpy(x, accuracy=a), log_bin_index(x, accuracy=a))

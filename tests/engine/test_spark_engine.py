@@ -18,6 +18,7 @@ from tests.engine.engine_logs import make_table
 
 pytest.importorskip("pyspark")
 
+from modelward import LogSchemaError
 from modelward.engine import get_engine
 from modelward.engine._spark_bins import spark_bins
 from modelward.engine._spark_log import read_spark_log
@@ -94,6 +95,25 @@ def test_inferred_log_matches_read_log(spark, tmp_path: Path) -> None:  # type: 
         log.n_rows,
     )
     assert slog.schema == log.schema
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_spark_rejects_latency_like_read_log(spark, tmp_path: Path, bad: float) -> None:  # type: ignore[no-untyped-def]
+    table = make_table(200, seed=4)
+    latency = table.column("latency_ms").to_numpy().copy()
+    latency[50] = bad
+    path = tmp_path / "log.parquet"
+    pq.write_table(
+        table.set_column(
+            table.schema.get_field_index("latency_ms"), "latency_ms", pa.array(latency)
+        ),
+        path,
+    )
+    with pytest.raises(LogSchemaError, match="latency is NaN or infinite") as duck:
+        read_log(str(path))
+    with pytest.raises(LogSchemaError, match="latency is NaN or infinite") as spk:
+        read_spark_log(str(path), spark=spark)
+    assert duck.value.column == spk.value.column == "latency_ms"
 
 
 def test_edges_computed_by_spark_equal_duckdb(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

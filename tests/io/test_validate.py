@@ -98,6 +98,23 @@ def test_score_out_of_range_and_nan(make: Make, write: Write) -> None:
     _fails(LogSchemaError, make(score=scores), r"column 'score', row 3 \(value nan\)")
 
 
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_latency_nan_or_infinite_is_named(make: Make, write: Write, bad: float) -> None:
+    latency: list[float | None] = [10.0 + i for i in range(30)]
+    latency[4], latency[12] = None, bad
+    path = write(make(latency_ms=latency))
+    err = _fails(
+        LogSchemaError,
+        path,
+        r"column 'latency_ms', row 12 \(value -?(inf|nan)\): latency is NaN or infinite",
+    )
+    assert isinstance(err, LogSchemaError)
+    assert err.row == 12
+    # Negative and missing latencies are read (counted in the non-positive bin / as null).
+    latency[12] = -1.0
+    assert read_log(write(make(latency_ms=latency))).n_rows == 30
+
+
 def test_timestamps_unparseable_and_missing(make: Make, write: Write) -> None:
     stamps = [f"2026-01-{1 + i // 3:02d} 10:00:00" for i in range(30)]
     stamps[11] = "yesterday"

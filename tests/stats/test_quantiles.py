@@ -90,5 +90,7 @@ def test_degenerate_and_bad_quantile_input() -> None:
         quantiles_from_hist([0.0, 1.0], [3], [1.5])
     with pytest.raises(ConfigError, match="accuracy"):
         log_bin_index([1.0], accuracy=1.0)
-    with pytest.raises(ConfigError, match="nan"):
+    with pytest.raises(ConfigError, match=r"finite\. Got nan at index 1"):
         log_bin_index([1.0, float("nan")])
+    with pytest.raises(ConfigError, match=r"finite\. Got inf at index 2"):
+        log_bin_index([1.0, 2.0, float("inf")])

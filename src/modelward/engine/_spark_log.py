@@ -290,4 +290,13 @@ def _checks(roles: ColumnRoles) -> list[tuple[str, str, Any]]:
     if roles.score is not None:
         s = F.col(roles.score)
         out.append((roles.score, "score outside [0, 1]", s.isNotNull() & ((s < 0) | (s > 1))))
+    if roles.latency is not None:
+        lat = F.col(roles.latency).cast("double")
+        out.append(
+            (
+                roles.latency,
+                "latency is NaN or infinite (leave it empty when unknown)",
+                lat.isNotNull() & (F.isnan(lat) | (F.abs(lat) == F.lit(float("inf")))),
+            )
+        )
     return out

@@ -84,7 +84,7 @@ def log_bin_sql(expr: str, *, accuracy: float) -> str:
 
 
 def log_bin_numpy(x: npt.ArrayLike, *, accuracy: float) -> npt.NDArray[np.int64]:
-    """Numpy twin of :func:`log_bin_sql` (NaN is not allowed)."""
+    """Numpy twin of :func:`log_bin_sql` (no NaN or infinity: the reader rejects them)."""
     arr = np.asarray(x, dtype=np.float64)
     out = np.full(arr.shape, NONPOSITIVE_BIN, dtype=np.int64)
     pos = arr > 0

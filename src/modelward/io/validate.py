@@ -117,6 +117,15 @@ def _checks(roles: ColumnRoles, schema: Mapping[str, str], norm: Mapping[str, st
         col = getattr(roles, role)
         if col is not None and schema[col] == "VARCHAR":
             add(col, problem, f"{quote(col)} IS NOT NULL AND ({norm[col]}) IS NULL")
+    lat = roles.latency
+    if lat is not None:
+        # DuckDB orders NaN above every number, so NaN and inf would both
+        # reach the log-bin cast and fail there with no row named.
+        add(
+            lat,
+            "latency is NaN or infinite (leave it empty when unknown)",
+            f"({norm[lat]}) IS NOT NULL AND (isnan({norm[lat]}) OR isinf({norm[lat]}))",
+        )
     return checks
 
 
@@ -236,9 +245,18 @@ class _Locator:
         return FILE_COLUMN if self.files else "NULL"
 
     def raise_first(self, check: _Check, count: int) -> None:
+        # An aggregate FILTER, not a WHERE: DuckDB prunes Parquet row groups
+        # by their min/max statistics, which leave NaN out, so a WHERE that
+        # looks for NaN can come back empty while the count saw the rows.
+        first = self.con.execute(
+            f"SELECT min({_ROW}) FILTER (WHERE {check.condition}) FROM {self._numbered()}"
+        ).fetchone()
+        assert first is not None
+        assert first[0] is not None
         hit = self.con.execute(
             f"SELECT {_ROW}, {check.value}, {self._file_expr()} FROM {self._numbered()} "
-            f"WHERE {check.condition} ORDER BY {_ROW} LIMIT 1"
+            f"WHERE {_ROW} = ?",
+            [int(first[0])],
         ).fetchone()
         assert hit is not None
         where, row = self._where(int(hit[0]), hit[2])

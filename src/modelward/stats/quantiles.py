@@ -78,10 +78,10 @@ def log_bin_index(values: ArrayLike, *, accuracy: float = 0.005) -> npt.NDArray[
     """
     gamma = _gamma(accuracy, "log_bin_index")
     x = as_float_1d(values, name="values", func="log_bin_index")
-    if np.isnan(x).any():
-        first = int(np.flatnonzero(np.isnan(x))[0])
+    if not np.isfinite(x).all():
+        first = int(np.flatnonzero(~np.isfinite(x))[0])
         raise ConfigError(
-            f"The 'values' parameter of log_bin_index must not contain nan. Got nan at "
+            f"The 'values' parameter of log_bin_index must be finite. Got {x[first]} at "
             f"index {first} instead."
         )
     out = np.full(x.shape, NONPOSITIVE_BIN, dtype=np.int64)
