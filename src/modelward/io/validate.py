@@ -92,7 +92,7 @@ def _checks(roles: ColumnRoles, schema: Mapping[str, str], norm: Mapping[str, st
             f"predictions must be 0/1 or numbers; the column has type {schema[pred]}",
             f"{quote(pred)} IS NOT NULL",
         )
-    add(pred, "missing prediction (null or NaN)", _null_or_nan(pred, schema[pred]))
+    add(pred, "missing prediction (null, NaN or infinite)", _null_or_nan(pred, schema[pred]))
     if roles.score is not None:
         s, e = roles.score, norm[roles.score]
         if schema[s] == "VARCHAR":
@@ -100,7 +100,7 @@ def _checks(roles: ColumnRoles, schema: Mapping[str, str], norm: Mapping[str, st
         add(
             s,
             "score outside [0, 1] or NaN",
-            f"({e}) IS NOT NULL AND (isnan({e}) OR ({e}) < 0 OR ({e}) > 1)",
+            f"({e}) IS NOT NULL AND (NOT isfinite({e}) OR ({e}) < 0 OR ({e}) > 1)",
         )
     label = roles.label
     if label is not None and pred_numeric and not _numeric(schema[label]):
@@ -124,15 +124,20 @@ def _checks(roles: ColumnRoles, schema: Mapping[str, str], norm: Mapping[str, st
         add(
             lat,
             "latency is NaN or infinite (leave it empty when unknown)",
-            f"({norm[lat]}) IS NOT NULL AND (isnan({norm[lat]}) OR isinf({norm[lat]}))",
+            f"({norm[lat]}) IS NOT NULL AND NOT isfinite({norm[lat]})",
         )
     return checks
 
 
 def _null_or_nan(column: str, dtype: str) -> str:
+    """Null, or NaN/inf for float columns.
+
+    Never ``isnan``: DuckDB (2.0) folds ``isnan(x)`` to false from Parquet
+    min/max statistics, which leave NaN out; ``isfinite`` is not folded.
+    """
     q = quote(column)
     if dtype in ("FLOAT", "DOUBLE"):
-        return f"{q} IS NULL OR isnan({q})"
+        return f"{q} IS NULL OR NOT isfinite({q})"
     return f"{q} IS NULL"
 
 

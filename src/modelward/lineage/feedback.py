@@ -143,7 +143,7 @@ def _stage(con: Any, path: Path) -> int:
         ),
         (
             "label",
-            "label IS NULL OR isnan(label) OR isinf(label)",
+            "label IS NULL OR NOT isfinite(label)",
             "label_text",
             "label is missing or not a number",
         ),
