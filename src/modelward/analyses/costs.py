@@ -433,8 +433,21 @@ def evaluate_costs(
     ConfigError
         If the log has no labelled scored rows, or ``segment`` is not a segment.
     """
+    source, roles = summaries.meta.source, summaries.meta.roles
+    # Name what is missing: a user with an unfamiliar log needs to know which
+    # column to add or remap, not only that evaluation is impossible.
     if summaries.meta.task != "binary":
-        raise ConfigError("Cost evaluation needs a binary task with a score.")
+        raise ConfigError(
+            f"{source}: column {roles.get('prediction')!r}: cost evaluation needs a binary "
+            "task (0/1 predictions with a score); this log's predictions are a regression."
+        )
+    for role in ("score", "label"):
+        if roles.get(role) is None:
+            raise ConfigError(
+                f"{source}: no {role} column: cost evaluation needs the {role} of each "
+                f"prediction; if the log has one under another name, remap it with "
+                f"--col {role}=NAME."
+            )
     column = segment or costs.segment
     if column and column not in summaries.meta.segments:
         raise ConfigError(
@@ -446,7 +459,7 @@ def evaluate_costs(
         summaries, ("", ""), costs, window=window, confidence=confidence, seed=seed
     )
     if whole is None:
-        raise ConfigError(f"{summaries.meta.source}: no labelled rows with a score to evaluate.")
+        raise ConfigError(f"{source}: no labelled rows with a score to evaluate.")
     rows.append(whole)
     if column:
         for v in _segment_values(summaries.filter(window=window), column):

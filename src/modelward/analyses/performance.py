@@ -70,7 +70,11 @@ from modelward.analyses.performance_bootstrap import _ece_stat as _ece_stat
 from modelward.analyses.performance_curves import MAX_CURVE_POINTS, _curves, estimate_threshold
 from modelward.analyses.performance_degraded import DEGRADE_FLOORS, degraded_metrics
 from modelward.analyses.performance_metrics import _binary_metrics as _binary_metrics
-from modelward.analyses.performance_metrics import _cluster_widen, _regression_metrics
+from modelward.analyses.performance_metrics import (
+    _cluster_widen,
+    _regression_metrics,
+    _served_metrics,
+)
 from modelward.analyses.results import PerformanceResult, PerformanceWindow
 from modelward.engine.summaries import Summaries
 
@@ -133,6 +137,9 @@ class _Builder:
         self.volume = summaries.table("volume")
         self.score = summaries.table("score")
         self.binary = self.task == "binary" and self.score.num_rows > 0
+        # A binary log with no score column has no score grid; its served
+        # confusion comes from the volume sums instead (hard 0/1 classifiers).
+        self.scoreless = self.task == "binary" and summaries.meta.roles.get("score") is None
 
     def windows(
         self, cols: Sequence[str], all_traffic: bool, kind: str | None = None
@@ -149,7 +156,9 @@ class _Builder:
             rec = dict(zip(cols, key, strict=True))
             window = kind or str(rec["window"])
             confusion: dict[str, int] | None = None
-            if self.task == "binary":
+            if self.scoreless:
+                confusion, metrics = _served_metrics(v, self.confidence, self.rng)
+            elif self.task == "binary":
                 if cube is not None and key in cube.index:
                     i = cube.index[key]
                     pos, neg = cube.pos[i], cube.neg[i]
@@ -230,7 +239,9 @@ def analyse_performance(
         ``None`` (default) counts the served ``prediction`` column (exact, no
         threshold needed) and reports the estimated serving threshold
         (:func:`estimate_threshold`); a value uses the score grid, exact when
-        it is a multiple of ``1 / meta.score_bins``.
+        it is a multiple of ``1 / meta.score_bins``. A binary log with no
+        score column always counts the served predictions, and its score-based
+        metrics (ROC-AUC, PR-AUC, ECE, log loss, Brier) are ``None``.
     seed
         Seed of the bootstrap draws.
 

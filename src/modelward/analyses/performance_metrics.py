@@ -156,6 +156,66 @@ def _binary_metrics(
     return confusion, dict(sorted(m.items()))
 
 
+def _served_metrics(
+    vol: dict[str, float], confidence: float, rng: np.random.Generator
+) -> tuple[dict[str, int], dict[str, MetricValue]]:
+    """Confusion-based metrics of one window of a binary log with no score column.
+
+    Without a score there is no score grid, but the served confusion is still
+    exact: over labelled rows ``abs_err_sum = FP + FN`` and ``err_sum = FP - FN``
+    (predictions and labels are 0/1), ``label_sum`` counts the positives.
+    Score-based metrics (ROC-AUC, PR-AUC, ECE, log loss, Brier) are unknown.
+
+    Parameters
+    ----------
+    vol
+        The window's ``volume`` sums.
+    confidence
+        Level of every interval.
+    rng
+        Generator of the F1 bootstrap.
+
+    Returns
+    -------
+    tuple of dict and dict
+        The confusion counts and the metrics, as :func:`_binary_metrics` gives.
+
+    Examples
+    --------
+    >>> vol = {"n": 10, "n_labelled": 10, "label_sum": 4, "n_predicted_positive": 5,
+    ...        "abs_err_sum": 3, "err_sum": 1}
+    >>> conf, m = _served_metrics(vol, 0.95, np.random.default_rng(0))
+    >>> conf, m["precision"].value, m["roc_auc"].value
+    ({'tp': 3, 'fp': 2, 'fn': 1, 'tn': 4}, 0.6, None)
+    """
+    n_lab = vol.get("n_labelled", 0.0)
+    n_pos = vol.get("label_sum", 0.0)
+    n_neg = n_lab - n_pos
+    wrong, signed = vol.get("abs_err_sum", 0.0), vol.get("err_sum", 0.0)
+    fp, fn = (wrong + signed) / 2, (wrong - signed) / 2
+    tp, tn = n_pos - fn, n_neg - fp
+    m: dict[str, MetricValue] = {
+        "precision": _prop(tp, tp + fp, confidence),
+        "recall": _prop(tp, tp + fn, confidence),
+        "accuracy": _prop(tp + tn, n_lab, confidence),
+        "fpr": _prop(fp, fp + tn, confidence),
+        "positive_rate": _prop(n_pos, n_lab, confidence),
+        "predicted_positive_rate": _prop(
+            vol.get("n_predicted_positive", 0.0), vol.get("n", 0.0), confidence
+        ),
+    }
+    # one "score bin": the joint (tp, fn, fp, tn) cells the F1 bootstrap resamples
+    cells = np.array([[tp], [fn], [fp], [tn]], np.float64)
+    f1 = float(_f1(cells)) if 2 * tp + fp + fn > 0 else math.nan
+    boot = _shared_bootstrap(cells, {"f1": _f1}, confidence, rng)
+    method = f"bootstrap ({N_BOOT} multinomial draws)"
+    m["f1"] = _mv(f1, *_shifted(f1, boot["f1"]), n_lab, confidence, method)
+    for k in ("roc_auc", "pr_auc", "ece", "log_loss", "brier"):
+        m[k] = _none(n_lab)
+    confusion = {"tp": round(tp), "fp": round(fp), "fn": round(fn), "tn": round(tn)}
+    return confusion, dict(sorted(m.items()))
+
+
 def _regression_metrics(vol: dict[str, float], confidence: float) -> dict[str, MetricValue]:
     n = vol.get("n_labelled", 0.0)
     if n <= 0:
