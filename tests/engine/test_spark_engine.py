@@ -95,6 +95,19 @@ def test_inferred_log_matches_read_log(spark, tmp_path: Path) -> None:  # type: 
         log.n_rows,
     )
     assert slog.schema == log.schema
+    assert slog.identifiers == log.identifiers
+
+
+def test_id_like_column_left_out_by_both_engines(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    table = make_table(400, seed=5)
+    table = table.append_column("user", pa.array([f"u{i}" for i in range(400)]))
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path)
+    log = read_log(str(path))
+    slog = read_spark_log(str(path), spark=spark)
+    assert log.identifiers == slog.identifiers == ("user",)
+    assert [f.name for f in slog.features] == [f.name for f in log.features]
+    assert "user" not in {f.name for f in log.features}
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

@@ -114,6 +114,41 @@ def _trigger_items(triggers: list[TriggerState]) -> list[CheckSummaryItem]:
     return items
 
 
+def _performance_item(performance: PerformanceResult | None) -> CheckSummaryItem:
+    """The performance line when no metric degraded.
+
+    "Holds" claims a comparison: it needs labelled rows on both sides. A
+    reference window whose labels never arrived (or a current window with none
+    yet) cannot show a degradation, and saying "holds" would hide that.
+
+    Parameters
+    ----------
+    performance
+        The performance result, ``None`` when the log has no labels.
+
+    Returns
+    -------
+    CheckSummaryItem
+    """
+    if performance is None:
+        return CheckSummaryItem(
+            severity="info", area="performance", message="no labels yet: performance unknown"
+        )
+    if performance.current.n_labelled == 0:
+        return CheckSummaryItem(
+            severity="info",
+            area="performance",
+            message="no labelled rows in the current window yet: degradation not assessed",
+        )
+    if performance.reference is not None and performance.reference.n_labelled == 0:
+        return CheckSummaryItem(
+            severity="info",
+            area="performance",
+            message="no labelled rows in the reference window: degradation not assessed",
+        )
+    return CheckSummaryItem(severity="ok", area="performance", message="performance holds")
+
+
 def verdict(
     health: HealthResult,
     drift: DriftResult,
@@ -199,11 +234,7 @@ def verdict(
     healthy: list[CheckSummaryItem] = [
         CheckSummaryItem(severity="ok", area="health", message="data health: no issues"),
         CheckSummaryItem(severity="ok", area="drift", message="no drift beyond the effect floor"),
-        CheckSummaryItem(severity="ok", area="performance", message="performance holds")
-        if performance is not None
-        else CheckSummaryItem(
-            severity="info", area="performance", message="no labels yet: performance unknown"
-        ),
+        _performance_item(performance),
         CheckSummaryItem(severity="ok", area="latency", message="latency within the reference")
         if latency is not None
         else CheckSummaryItem(severity="info", area="latency", message="no latency column"),

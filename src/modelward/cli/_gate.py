@@ -116,15 +116,15 @@ def evaluate(
         t.add_row(
             "all" if not sc.segment else f"{sc.segment}={sc.segment_value}",
             str(sc.n_labelled),
-            f"{sc.precision.value or 0:.3f}",
-            f"{sc.recall.value or 0:.3f}",
-            f"{sc.f1.value or 0:.3f}",
-            f"{sc.cost_now_per_1000.value or 0:.1f} [{sc.cost_now_per_1000.low or 0:.1f}, "
-            f"{sc.cost_now_per_1000.high or 0:.1f}]",
-            f"{sc.optimal_threshold.value:.3f} [{sc.optimal_threshold.low or 0:.3f}, "
-            f"{sc.optimal_threshold.high or 0:.3f}]",
-            f"{sc.cost_optimal_per_1000 or 0:.1f}",
-            f"{sc.saving_per_1000 or 0:.1f}",
+            _num(sc.precision.value, ".3f"),
+            _num(sc.recall.value, ".3f"),
+            _num(sc.f1.value, ".3f"),
+            f"{_num(sc.cost_now_per_1000.value, '.1f')} [{_num(sc.cost_now_per_1000.low, '.1f')}, "
+            f"{_num(sc.cost_now_per_1000.high, '.1f')}]",
+            f"{_num(sc.optimal_threshold.value, '.3f')} [{_num(sc.optimal_threshold.low, '.3f')}, "
+            f"{_num(sc.optimal_threshold.high, '.3f')}]",
+            _num(sc.cost_optimal_per_1000, ".1f"),
+            _num(sc.saving_per_1000, ".1f"),
         )
     console.print(t)
     if ev.versions:
@@ -137,15 +137,24 @@ def evaluate(
             )
             v.add_row(
                 p.version,
-                f"{p.p99_ms.value or 0:.1f}",
-                f"{p.roc_auc.value or 0:.3f}",
-                f"{(p.cost_per_1000.value or 0) if p.cost_per_1000 else 0:.1f}",
+                _num(p.p99_ms.value, ".1f"),
+                _num(p.roc_auc.value, ".3f"),
+                _num(p.cost_per_1000.value if p.cost_per_1000 else None, ".1f"),
                 dom or "no",
             )
         console.print(v)
     if out is not None:
         paths = write_costs_reports(ev, out)
         console.print("Wrote " + ", ".join(str(p) for p in paths))
+
+
+def _num(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec``, or a dash when it is undefined.
+
+    An undefined metric (recall with no positives, ROC-AUC with one class)
+    must not print as 0, which reads as a measured, terrible value.
+    """
+    return "—" if value is None else format(value, spec)
 
 
 def _cost_model(cost: list[str], policy: Path | None) -> CostModel:

@@ -44,6 +44,8 @@ def render_profile(profile: LogProfile, *, console: Console) -> None:
     for name, n in profile.segments:
         if name not in {f.name for f in profile.features}:
             features.add_row(name, "segment", "", str(n))
+    for name in profile.identifiers:
+        features.add_row(name, "id-like, not monitored", "", "")
     console.print(features)
 
 

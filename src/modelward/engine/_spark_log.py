@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from modelward._exceptions import ConfigError, LogNotFoundError, LogSchemaError
 from modelward.io.columns import REQUIRED_ROLES, ColumnRoles
 from modelward.io.log import Feature, PredictionLog, Task
-from modelward.io.reader import infer_features
+from modelward.io.reader import ID_LIKE_MIN_VALUES, id_like, infer_features
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -77,6 +77,8 @@ class SparkLog:
         Number of rows.
     schema
         Column -> DuckDB type name of the normalised columns.
+    identifiers
+        Id-like string columns left unmonitored (as in ``PredictionLog``).
     """
 
     df: DataFrame
@@ -87,6 +89,7 @@ class SparkLog:
     task: Task
     n_rows: int
     schema: dict[str, str]
+    identifiers: tuple[str, ...] = ()
 
 
 def _spark_schema(df: DataFrame) -> dict[str, str]:
@@ -256,6 +259,15 @@ def read_spark_log(
         if row[f"_bad{i}"]:
             value = df.where(cond).select(F.col(col)).limit(1).collect()[0][0]
             raise LogSchemaError(problem, source=desc, column=col, value=value)
+    identifiers: tuple[str, ...] = ()
+    if like is None and features is None:
+        # as read_log does: an id-like string column is not monitored
+        identifiers = tuple(
+            c
+            for j, c in enumerate(cand)
+            if id_like(int(row[f"_d{j}"]), int(row["_n"]), floor=ID_LIKE_MIN_VALUES)
+        )
+        feats = tuple(f for f in feats if f.name not in identifiers)
     if like is not None:
         segs = like.segments
         task: Task = like.task
@@ -277,6 +289,7 @@ def read_spark_log(
         task=task,
         n_rows=int(row["_n"]),
         schema=schema,
+        identifiers=like.identifiers if like is not None else identifiers,
     )
 
 

@@ -65,6 +65,11 @@ class PredictionLog:
         ``"binary"`` when predictions are 0/1, else ``"regression"``.
     n_rows
         Number of rows.
+    schema
+        Column name -> DuckDB type of the view.
+    identifiers
+        Categorical columns not monitored because they look like ids (nearly
+        every value distinct; see :func:`modelward.io.reader.id_like`).
     """
 
     con: duckdb.DuckDBPyConnection
@@ -76,6 +81,7 @@ class PredictionLog:
     task: Task
     n_rows: int
     schema: dict[str, str] = field(default_factory=dict)
+    identifiers: tuple[str, ...] = ()
 
     def relation(self) -> duckdb.DuckDBPyRelation:
         """The rows as a lazy DuckDB relation."""

@@ -70,6 +70,8 @@ class LogProfile:
     model_versions
         ``(version, rows)``, most rows first (``None`` for a null version is
         shown as ``"<null>"``).
+    identifiers
+        Categorical columns not monitored because they look like ids.
     """
 
     source: str
@@ -83,6 +85,7 @@ class LogProfile:
     label_coverage: float | None
     median_label_lag_seconds: float | None
     model_versions: tuple[tuple[str, int], ...]
+    identifiers: tuple[str, ...] = ()
 
     @property
     def median_label_lag(self) -> str | None:
@@ -159,4 +162,5 @@ def describe(log: PredictionLog) -> LogProfile:
         label_coverage=None if row[4] is None or rows == 0 else int(row[4]) / rows,
         median_label_lag_seconds=None if row[5] is None else float(row[5]),
         model_versions=versions,
+        identifiers=log.identifiers,
     )

@@ -59,6 +59,13 @@ _TZ_TYPE = "TIMESTAMP WITH TIME ZONE"
 # A string timestamp that carries its own offset ("...10:00:00+02", "...Z").
 _OFFSET_RE = r"\d[T ]\d{1,2}:\d{2}.*([zZ]|[+-]\d{2}(:?\d{2})?)$"
 _counter = itertools.count()
+#: An inferred categorical column with more distinct values than this share of
+#: the rows, and more than ``ID_LIKE_MIN_VALUES``, is taken for an identifier.
+ID_LIKE_SHARE = 0.5
+#: Below this many values a column cannot be told from an ordinary category by
+#: its counts (in a 40-row log, ``country`` is mostly distinct too); it is also
+#: the number of categories the summaries keep by default.
+ID_LIKE_MIN_VALUES = 50
 
 
 def is_numeric_type(dtype: str) -> bool:
@@ -325,6 +332,36 @@ def infer_features(
     return tuple(features)
 
 
+def id_like(distinct: int, n_rows: int, *, floor: int) -> bool:
+    """Whether a categorical column with ``distinct`` values in ``n_rows`` looks like an id.
+
+    A user, session or request id is not a category: most of its values are
+    new every day, so the drift and unseen-category checks on it would fire on
+    every healthy log. Such columns are not inferred as features (declaring
+    them with ``features:`` or ``categorical:`` still monitors them).
+
+    Parameters
+    ----------
+    distinct
+        Approximate number of distinct values in the log.
+    n_rows
+        Rows of the log.
+    floor
+        Fewest distinct values an identifier has, so that a tiny log's ordinary
+        categories are never taken for ids.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> id_like(2_300, 3_000, floor=50), id_like(30, 30, floor=50), id_like(2_300, 90_000, floor=50)
+    (True, False, False)
+    """
+    return distinct > floor and distinct > ID_LIKE_SHARE * n_rows
+
+
 def read_log(
     source: object,
     *,
@@ -436,6 +473,15 @@ def read_log(
         norm=norm,
         distinct=candidates,
     )
+    identifiers: tuple[str, ...] = ()
+    if declared_features is None:
+        kept = set(categorical) | set(segs)
+        identifiers = tuple(
+            c
+            for c in candidates
+            if c not in kept and id_like(scan.distinct[c], scan.n_rows, floor=ID_LIKE_MIN_VALUES)
+        )
+        feats = tuple(f for f in feats if f.name not in identifiers)
     if declared_segments is None:
         segs = [c for c in candidates if 2 <= scan.distinct[c] <= max_segment_cardinality]
         segs = segs[:max_inferred_segments]
@@ -464,4 +510,5 @@ def read_log(
         task=scan.task,
         n_rows=scan.n_rows,
         schema=view_schema,
+        identifiers=identifiers,
     )

@@ -117,3 +117,54 @@ def test_prior_shift_inside_a_segment_is_not_restated_as_concept_drift() -> None
     assert res.findings[0].segment == {"purpose": "business"}
     concept = next(r for r in res.ruled_out if r.cause == "concept_drift")
     assert "explained by the prior shift" in concept.evidence
+
+
+def _two_lag_profiles_log(seed: int, delayed: str, factor: float, days: int = 40) -> pa.Table:
+    """Labels of ``kind=fast`` usually come within hours, of ``kind=slow`` within days; from
+    day 30 every label of ``delayed`` (``"all"``: every label) takes ``factor`` times as long."""
+    rng = np.random.default_rng(seed)
+    n = days * 2000
+    day = np.repeat(np.arange(days), 2000)
+    t0 = np.datetime64("2026-05-04T00:00:00", "us")
+    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    kind = np.where(rng.random(n) < 0.4, "fast", "slow")
+    x = rng.normal(0, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x - 2.0)))).astype(np.int64)
+    score = 1 / (1 + np.exp(-(x - 2.0) + rng.normal(0, 0.3, n)))
+    hours = np.where(kind == "fast", rng.lognormal(1.0, 0.6, n), rng.lognormal(4.5, 0.4, n))
+    hit = (day >= 30) & ((kind == delayed) | (delayed == "all"))
+    hours = hours * np.where(hit, factor, 1.0)
+    label_time = t + (hours * 3600).astype("int64") * np.timedelta64(1, "s")
+    arrived = label_time <= t0 + np.timedelta64(days, "D")
+    return pa.table(
+        {
+            "prediction_id": pa.array([f"p{i}" for i in range(n)]),
+            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
+            "score": pa.array(score),
+            "prediction": pa.array((score >= 0.5).astype(np.int64)),
+            "label": pa.array(y, mask=~arrived),
+            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC"), mask=~arrived),
+            "kind": pa.array(kind),
+            "x": pa.array(x),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("delayed", "factor", "segment"),
+    [("all", 3.0, None), ("fast", 20.0, {"kind": "fast"}), ("slow", 5.0, {"kind": "slow"})],
+)
+def test_label_delay_named_to_a_segment_only_when_the_rest_kept_its_lags(
+    delayed: str, factor: float, segment: dict[str, str] | None
+) -> None:
+    """Labels three times slower everywhere cost the two segments unequal shares of their due
+    labels, which read as a delay in ``kind=slow`` alone (as on tuning seed 69): the rest's
+    own lags must be unchanged before the delay is named to one segment. And a delay of the
+    slow segment alone leaves mostly fast labels arriving, which pooled read as "labels came
+    earlier" and ruled the delay out: the lags are read inside the named segment."""
+    log = _two_lag_profiles_log(5, delayed, factor)
+    s = summarise(log, reference_end="2026-05-24", segments=["kind"])
+    res = run_triage(s, as_of=parse_event_time("2026-06-13"), estimate=False)
+    top = res.findings[0]
+    assert top.cause == "label_delay"
+    assert top.segment == segment

@@ -48,14 +48,18 @@ def _pct(x: float) -> str:
 
 
 def proportion_change(
-    num: FloatArray, den: FloatArray, ctx: Context
+    num: FloatArray, den: FloatArray, ctx: Context, *, extra: float = 0.0
 ) -> tuple[ChangeOnset | None, float, float, float, float]:
-    """Onset of a daily proportion, then (onset, ref rate, post rate, post n, z)."""
+    """Onset of a daily proportion, then (onset, ref rate, post rate, post n, z).
+
+    ``extra`` is added to the reference rate: the share a stable system shows
+    after the reference that the reference cannot show of itself.
+    """
     ref = ctx.days.ref
     n_ref = den[ref].sum()
     if n_ref <= 0 or den[~ref].sum() <= 0:
         return None, math.nan, math.nan, 0.0, 0.0
-    p0 = num[ref].sum() / n_ref
+    p0 = min(num[ref].sum() / n_ref + extra, 1.0)
     pv = min(max(p0, 0.5 / n_ref), 1 - 0.5 / n_ref)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
@@ -173,7 +177,10 @@ def schema_change(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     for f in ctx.features("numeric"):
         bad, total, nulls = _malformed_numeric(ctx, f)
-        on, p0, p1, _, z = proportion_change(bad, total, ctx)
+        # n reference values leave a new value from the same distribution outside their
+        # range with probability 2 / (n + 1): a tiny reference's range is no firm bound
+        n_ref = float((total - nulls)[ctx.days.ref].sum())
+        on, p0, p1, _, z = proportion_change(bad, total, ctx, extra=2.0 / (n_ref + 1.0))
         if on is None or not p1 - p0 >= MIN_MALFORMED:
             continue
         post = np.arange(ctx.days.n) >= on.index
@@ -490,12 +497,15 @@ def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray
     return lab, best
 
 
-def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, FloatArray]:
-    """z that labels of each class arrived slower than the reference's lags cut at the same age.
+def _lag_counts(
+    ctx: Context, onset: int, segment: str = "", value: str = ""
+) -> tuple[float, float, float, FloatArray, FloatArray]:
+    """(observed, expected, variance) of late arrivals from ``onset``, and their daily series.
 
-    For each bucket from ``onset`` and each class, the reference lag distribution
-    is truncated at the bucket's age; the share of arrived labels above its
-    median is compared with the truncated reference's share (binomial).
+    For each bucket and each class, the reference lag distribution (of the
+    same segment value) is truncated at the bucket's age; the labels that
+    arrived above its median are counted against the truncated reference's
+    share (binomial).
     """
     a = ctx.summaries.meta.latency_accuracy
     gamma = (1 + a) / (1 - a)
@@ -503,7 +513,7 @@ def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, Floa
     obs = exp = var = 0.0
     d_obs, d_exp = np.zeros(ctx.days.n), np.zeros(ctx.days.n)
     for cls in (0, 1):
-        lag = ctx.table("label_lag", label=cls)
+        lag = ctx.table("label_lag", segment=segment, value=value, label=cls)
         if lag.num_rows == 0:
             continue
         bins = np.unique(column(lag, "bin")).astype(np.int64)
@@ -528,14 +538,32 @@ def _lag_shift(ctx: Context, onset: int) -> tuple[float, float, FloatArray, Floa
                 obs += above
                 exp += n_d * p_above
                 var += n_d * p_above * (1 - p_above)
+    return obs, exp, var, d_obs, d_exp
+
+
+def _lag_z(obs: float, exp: float, var: float) -> float:
+    return (obs - exp) / math.sqrt(var) if var > 0 else 0.0
+
+
+def _lag_shift(
+    ctx: Context, onset: int, segment: str = "", value: str = ""
+) -> tuple[float, float, FloatArray, FloatArray]:
+    """z that labels of each class arrived slower than the reference's lags cut at the same age."""
+    obs, exp, var, d_obs, d_exp = _lag_counts(ctx, onset, segment, value)
     if var <= 0:
         return 0.0, 0.0, d_obs, d_exp
-    return (obs - exp) / math.sqrt(var), obs / max(exp, 1e-9) - 1, d_obs, d_exp
+    return _lag_z(obs, exp, var), obs / max(exp, 1e-9) - 1, d_obs, d_exp
 
 
 def _delay_segment(ctx: Context, onset: int) -> dict[str, str] | None:
-    """The segment value whose label deficit explains the global one (rest: its siblings)."""
-    from modelward.analyses.triage.localise import explains
+    """The segment value whose label deficit explains the global one (rest: its siblings).
+
+    A delay of every label hits segments unevenly (those whose labels
+    usually come fast lose the most due labels), so a deficit concentrated in
+    one value is not enough: the labels of the rest must also have kept the
+    reference's lags (each value against its own reference, summed).
+    """
+    from modelward.analyses.triage.localise import Z_OUT, explains
 
     post = ~ctx.days.ref & (np.arange(ctx.days.n) >= onset)
     best: tuple[float, dict[str, str]] | None = None
@@ -544,6 +572,7 @@ def _delay_segment(ctx: Context, onset: int) -> dict[str, str] | None:
         if len(vals) < 2:
             continue
         per = {v: _expected_labels(ctx, col, v) for v in vals}
+        lags: dict[str, tuple[float, float, float]] = {}
         for v in vals:
             o_in, e_in = per[v][0][post].sum(), per[v][1][post].sum()
             o_out = sum(per[u][0][post].sum() for u in vals if u != v)
@@ -553,7 +582,12 @@ def _delay_segment(ctx: Context, onset: int) -> dict[str, str] | None:
             z_in, z_out = (e_in - o_in) / math.sqrt(e_in), (e_out - o_out) / math.sqrt(e_out)
             if z_out > 0 and (e_out - o_out) / e_out < MIN_DEFICIT:
                 z_out = min(z_out, 0.0)  # a deficit too small to report is no deficit
-            if explains(z_in=z_in, n_in=e_in, z_out=z_out, n_out=e_out):
+            if not explains(z_in=z_in, n_in=e_in, z_out=z_out, n_out=e_out):
+                continue
+            if not lags:
+                lags.update({u: _lag_counts(ctx, onset, col, u)[:3] for u in vals})
+            o_lag, e_lag, v_lag = np.sum([lags[u] for u in vals if u != v], axis=0)
+            if _lag_z(float(o_lag), float(e_lag), float(v_lag)) < Z_OUT:
                 score = z_in - max(z_out, 0.0)
                 if best is None or score > best[0]:
                     best = (score, {col: v})
@@ -565,8 +599,14 @@ MIN_DELAY_BUCKETS = 2
 
 
 def label_delay(ctx: Context) -> list[Candidate]:
-    """Fewer labels than the reference's lag distribution predicts at each bucket's age."""
+    """Fewer labels than the reference's lag distribution predicts at each bucket's age.
+
+    Without label timestamps there is no lag distribution: the young buckets'
+    normal shortfall could not be told from a delay, so none is claimed.
+    """
     if ctx.vol("n_labelled")[ctx.days.ref].sum() <= 0:
+        return []
+    if not ctx.summaries.meta.roles.get("label_time"):
         return []
 
     def deficit(segment: str, value: str) -> tuple[float, float, ChangeOnset | None, float, float]:
@@ -598,6 +638,13 @@ def label_delay(ctx: Context) -> list[Candidate]:
         if lag_on is not None and lag_on.index < on.index:
             on = lag_on
     segment = _delay_segment(ctx, on.index)
+    where = ""
+    if segment is not None:
+        # pooled, the labels that still arrive lean toward the segments whose labels
+        # were not delayed (and may come faster): read the lags inside the delayed one
+        ((col, val),) = segment.items()
+        z_lag, slower, _, _ = _lag_shift(ctx, on.index, col, val)
+        where = f" in {col}={val}"
     against = ""
     if z_lag < 0:
         # a delay moves arrivals later; labels arriving earlier than the reference's
@@ -611,7 +658,7 @@ def label_delay(ctx: Context) -> list[Candidate]:
         f"where the reference's coverage and lag distribution (by class) predict {e:.0f} "
         f"at the same age: -{_pct(drop)}; within each class the labels that did arrive "
         f"took longer than the reference's lags cut at the same age "
-        f"({_pct(slower)} beyond the reference's conditional median, z={z_lag:.1f})"
+        f"({_pct(slower)} beyond the reference's conditional median{where}, z={z_lag:.1f})"
     )
     return [
         Candidate(

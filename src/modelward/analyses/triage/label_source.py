@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.evidence import Candidate, FloatArray, g_homogeneity, g_to_z
-from modelward.analyses.triage.localise import explains
+from modelward.analyses.triage.localise import Z_GAP, Z_OUT, explains
 from modelward.analyses.triage.onset import change_onset
 from modelward.analyses.triage.signals import column
 
@@ -64,10 +64,58 @@ def calibration_z(
     return g_to_z(g_tot, df_tot) if df_tot > 0 else 0.0
 
 
+def flip_rate(y: FloatArray, p: FloatArray) -> tuple[float, float]:
+    """Maximum-likelihood share ``f`` of flipped labels, and its standard error.
+
+    A row whose label would be 1 with probability ``p`` shows 1 with
+    ``q = p + f (1 - 2p)`` when a share ``f`` of labels is flipped at random;
+    ``f`` is searched on [0, 0.5] and its error is the Fisher information's.
+    Unlike a test statistic, ``f`` is on the same scale for a large and a
+    small source, so a source can be compared with the rest directly.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0.0, 0.3, 20_000)
+    >>> y = (rng.random(p.size) < p).astype(float)
+    >>> flip = rng.random(p.size) < 0.2
+    >>> f, se = flip_rate(np.where(flip, 1 - y, y), p)
+    >>> abs(f - 0.2) < 3 * se
+    True
+    """
+    if y.size == 0:
+        return 0.0, math.inf
+    p = np.clip(p, 1e-3, 1 - 1e-3)
+    grid = np.linspace(0.0, 0.5, 501)
+    q = p[None, :] + grid[:, None] * (1 - 2 * p)[None, :]
+    ll = np.log(q) @ y + np.log1p(-q) @ (1 - y)
+    f = float(grid[int(np.argmax(ll))])
+    qf = p + f * (1 - 2 * p)
+    info = float(np.sum((1 - 2 * p) ** 2 / (qf * (1 - qf))))
+    return f, (1 / math.sqrt(info) if info > 0 else math.inf)
+
+
+def _reference_p(
+    sources: npt.NDArray[np.object_],
+    y: FloatArray,
+    group: npt.NDArray[np.int64],
+    before: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Each row's reference P(y = 1) in its (source, score group), smoothed by half a label."""
+    p = np.full(y.size, 0.5)
+    for name in set(sources.tolist()):
+        mine = sources == name
+        for k in np.unique(group[mine]):
+            cell = mine & (group == k)
+            ref = cell & before
+            p[cell] = (y[ref].sum() + 0.5) / (ref.sum() + 1.0)
+    return p
+
+
 def _rows(
-    ctx: Context,
+    ctx: Context, where: dict[str, str] | None = None
 ) -> tuple[npt.NDArray[np.object_], FloatArray, FloatArray, FloatArray] | None:
-    """Per labelled, scored sample row: (source, label, score, day index)."""
+    """Per labelled, scored sample row (of segment ``where``): (source, label, score, day)."""
     roles = ctx.summaries.meta.roles
     src, label, score = roles.get("label_source"), roles.get("label"), roles.get("score")
     if not (src and label and score) or ctx.summaries.meta.task != "binary":
@@ -85,6 +133,10 @@ def _rows(
     s = np.asarray(sample.column(score).fill_null(0).to_numpy(zero_copy_only=False), np.float64)
     ok &= (day >= 0) & np.isfinite(s)
     ok &= _mature(ctx, sample, day)
+    for col, val in (where or {}).items():
+        if col not in sample.column_names:
+            return None
+        ok &= np.asarray([str(v) == val for v in sample.column(col).to_pylist()], dtype=bool)
     sources = np.asarray([str(v) for v in sample.column(src).to_pylist()], dtype=object)
     return sources[ok], y[ok], s[ok], day[ok]
 
@@ -124,9 +176,9 @@ def _dated(ctx: Context, mine: npt.NDArray[np.bool_], err: FloatArray, day: Floa
     return on.index if on is not None else ctx.start
 
 
-def source_noise(ctx: Context) -> Candidate | None:
-    """A label source whose P(y | score) changed after the onset, alone."""
-    got = _rows(ctx)
+def source_noise(ctx: Context, where: dict[str, str] | None = None) -> Candidate | None:
+    """A label source whose P(y | score) changed after the onset, alone (in segment ``where``)."""
+    got = _rows(ctx, where)
     if got is None:
         return None
     sources, y, s, day = got
@@ -155,6 +207,14 @@ def source_noise(ctx: Context) -> Candidate | None:
     n_in, n_rest = float((mine & ~before & keep).sum()), float((rest & ~before).sum())
     if not explains(z_in=z_in, n_in=n_in, z_out=z_rest, n_out=n_rest):
         return None
+    # The z of a G-test grows slower than sqrt(n) at small effects, so a big source
+    # can pass `explains` while small ones share the flips: compare flip rates too.
+    p = _reference_p(sources, y, group, before)
+    after = ~before & keep
+    f_in, se_in = flip_rate(y[mine & after], p[mine & after])
+    f_rest, se_rest = flip_rate(y[rest & after], p[rest & after])
+    if not (f_in - f_rest) / math.hypot(se_in, se_rest) >= Z_GAP or f_rest / se_rest >= Z_OUT:
+        return None
     z = z_in
     m0, m1 = float(err[mine & before].mean()), float(err[mine & (day >= start)].mean())
     col = str(ctx.summaries.meta.roles.get("label_source"))
@@ -162,7 +222,7 @@ def source_noise(ctx: Context) -> Candidate | None:
         f"in the row sample, labels from {col}={best} changed against the scores from "
         f"{ctx.days.iso(start)[:10]}: P(y | score decile) moved (z={z_in:.1f}; mean "
         f"|label - score| {m0:.3f} -> {m1:.3f}), while in the other sources it did not "
-        f"(z={z_rest:.1f})"
+        f"(z={z_rest:.1f}; share of flipped labels {f_in:.2f} vs {f_rest:.2f})"
     )
     return Candidate(
         "label_noise",
@@ -171,5 +231,5 @@ def source_noise(ctx: Context) -> Candidate | None:
         onset=start,
         segment={col: best},
         effect=m1 - m0,
-        numbers={"z_source": z_in, "z_rest": z_rest},
+        numbers={"z_source": z_in, "z_rest": z_rest, "flip_source": f_in, "flip_rest": f_rest},
     )

@@ -150,9 +150,23 @@ def _prior_explains_segment(cands: list[Candidate]) -> None:
         concept.evidence += f"; explained by the prior shift inside {col}={val}"
 
 
-def _merge_source(cands: list[Candidate], by_source: Candidate) -> None:
-    """A clear one-source label noise localises the global label-noise finding."""
+def _merge_source(ctx: Context, cands: list[Candidate], by_source: Candidate | None) -> None:
+    """A clear one-source label noise localises the global label-noise finding.
+
+    When the counts already place the noise in a segment value (all rows, not
+    the bounded sample), the segment stays; the sources are then compared
+    inside it, and a source alone there is added to the evidence.
+    """
     glob = _best(cands, "label_noise")
+    if glob is not None and glob.segment and glob.z >= Z_HALF:
+        inside = source_noise(ctx, glob.segment)
+        if inside is not None:
+            where = ", ".join(f"{k}={v}" for k, v in glob.segment.items())
+            glob.evidence += f"; within {where}, {inside.evidence}"
+            glob.numbers.update(inside.numbers)
+        return
+    if by_source is None:
+        return
     if glob is None or by_source.z < Z_HALF:
         cands.append(by_source)
         return
@@ -279,9 +293,7 @@ def run_triage(
         local_concept = segment_region_change(ctx, cubes)
         if local_concept is not None:
             cands.append(local_concept)
-    by_source = source_noise(ctx)
-    if by_source is not None:
-        _merge_source(cands, by_source)
+    _merge_source(ctx, cands, source_noise(ctx))
     localise_candidates(ctx, cands, cubes)
     _prior_explains_segment(cands)
     if broken:
@@ -292,7 +304,10 @@ def run_triage(
     for cause in CAUSES:
         best = _best(cands, cause)
         if best is None:
-            ruled.append(RuledOut(cause=cause, evidence=_NO_SIGNAL[cause]))
+            why = _NO_SIGNAL[cause]
+            if cause == "label_delay" and not summaries.meta.roles.get("label_time"):
+                why = "not testable: the log has no label timestamps, so no lag distribution"
+            ruled.append(RuledOut(cause=cause, evidence=why))
             continue
         c = best
         near = _events_near(evs, ctx, c)
