@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from modelward.analyses.triage import CAUSES as TRIAGE_CAUSES
 from modelward.cli.app import main
 
 DAYS = 16
@@ -28,17 +29,7 @@ ROWS_PER_DAY = 60
 START = np.datetime64("2026-01-01T00:00:00", "s")
 REFERENCE_END = "2026-01-08"
 FINDING_KEYS = {"cause", "confidence", "onset", "segment", "features", "evidence"}
-CAUSES = {
-    "covariate_drift",
-    "prior_shift",
-    "concept_drift",
-    "label_noise",
-    "schema_change",
-    "data_gap",
-    "label_delay",
-    "latency_regression",
-    "none",
-}
+CAUSES = {*TRIAGE_CAUSES, "none"}
 
 Columns = dict[str, object]
 

@@ -103,16 +103,7 @@ def _binary_metrics(
     tp, fp = float(tp_bin.sum()), float(fp_bin.sum())
     fn, tn = n_pos - tp, n_neg - fp
     n_lab = n_pos + n_neg
-    m: dict[str, MetricValue] = {
-        "precision": _prop(tp, tp + fp, confidence),
-        "recall": _prop(tp, tp + fn, confidence),
-        "accuracy": _prop(tp + tn, n_lab, confidence),
-        "fpr": _prop(fp, fp + tn, confidence),
-        "positive_rate": _prop(n_pos, n_lab, confidence),
-        "predicted_positive_rate": _prop(
-            vol.get("n_predicted_positive", 0.0), vol.get("n", 0.0), confidence
-        ),
-    }
+    m = _confusion_metrics(tp, fp, fn, tn, vol, confidence)
     keep = (pos + neg) > 0
     p, q = pos[keep], neg[keep]
     cells = np.stack([tp_bin[keep], p - tp_bin[keep], fp_bin[keep], q - fp_bin[keep]])
@@ -156,6 +147,23 @@ def _binary_metrics(
     return confusion, dict(sorted(m.items()))
 
 
+def _confusion_metrics(
+    tp: float, fp: float, fn: float, tn: float, vol: dict[str, float], confidence: float
+) -> dict[str, MetricValue]:
+    """Proportions of one window's confusion, with their intervals."""
+    n_lab = tp + fp + fn + tn
+    return {
+        "precision": _prop(tp, tp + fp, confidence),
+        "recall": _prop(tp, tp + fn, confidence),
+        "accuracy": _prop(tp + tn, n_lab, confidence),
+        "fpr": _prop(fp, fp + tn, confidence),
+        "positive_rate": _prop(tp + fn, n_lab, confidence),
+        "predicted_positive_rate": _prop(
+            vol.get("n_predicted_positive", 0.0), vol.get("n", 0.0), confidence
+        ),
+    }
+
+
 def _served_metrics(
     vol: dict[str, float], confidence: float, rng: np.random.Generator
 ) -> tuple[dict[str, int], dict[str, MetricValue]]:
@@ -194,16 +202,7 @@ def _served_metrics(
     wrong, signed = vol.get("abs_err_sum", 0.0), vol.get("err_sum", 0.0)
     fp, fn = (wrong + signed) / 2, (wrong - signed) / 2
     tp, tn = n_pos - fn, n_neg - fp
-    m: dict[str, MetricValue] = {
-        "precision": _prop(tp, tp + fp, confidence),
-        "recall": _prop(tp, tp + fn, confidence),
-        "accuracy": _prop(tp + tn, n_lab, confidence),
-        "fpr": _prop(fp, fp + tn, confidence),
-        "positive_rate": _prop(n_pos, n_lab, confidence),
-        "predicted_positive_rate": _prop(
-            vol.get("n_predicted_positive", 0.0), vol.get("n", 0.0), confidence
-        ),
-    }
+    m = _confusion_metrics(tp, fp, fn, tn, vol, confidence)
     # one "score bin": the joint (tp, fn, fp, tn) cells the F1 bootstrap resamples
     cells = np.array([[tp], [fn], [fp], [tn]], np.float64)
     f1 = float(_f1(cells)) if 2 * tp + fp + fn > 0 else math.nan
