@@ -168,3 +168,27 @@ def test_label_delay_named_to_a_segment_only_when_the_rest_kept_its_lags(
     top = res.findings[0]
     assert top.cause == "label_delay"
     assert top.segment == segment
+
+
+@pytest.mark.slow
+def test_concept_region_that_is_a_segment_value_is_that_segment() -> None:
+    """A concept drift whose region was ``plan = standard`` (a segment column used as a
+    feature) had been localised again to its sibling ``plan = basic`` (tuning seed 183)."""
+    sim = simulate(
+        domain="churn",
+        fault="label_noise",
+        magnitude=0.39,
+        days=50,
+        rows_per_day=2873,
+        seed=183,
+        segment="plan=standard",
+    )
+    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
+    res = run_triage(
+        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
+    )
+    for f in res.findings:
+        if f.cause == "concept_drift" and "changed in plan = " in f.evidence:
+            named = f.evidence.split("changed in plan = ")[1].split(" ")[0]
+            assert f.segment == {"plan": named}
+    assert any(f.segment == {"plan": "standard"} for f in res.findings)

@@ -582,6 +582,9 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
                 f"(deviance gain {f2.region:.0f} vs {f2.shift:.0f} for a uniform shift and "
                 f"{f2.noise:.0f} for label flips), {mix_words}"
             ),
+            # a region that is a whole segment value is that segment: localising it
+            # again could name a sibling value of the same column
+            segment=_region_segment(ctx, fc, f2.region_bins),
             features=[fc.name],
             effect=abs(f2.region_delta),
             numbers={"log_odds_shift": f2.region_delta, "deviance_gain": f2.region},
@@ -591,16 +594,25 @@ def label_causes(ctx: Context, cubes: list[FeatureCube]) -> list[Candidate]:
     return out
 
 
-def _segment_region_fit(
-    ctx: Context, fc: FeatureCube, bins: list[int], post: np.ndarray
-) -> LabelFit | None:
-    """Label models on the score bins of the segment value a categorical region is, if any."""
+def _region_segment(ctx: Context, fc: FeatureCube, bins: list[int]) -> dict[str, str] | None:
+    """The segment value a categorical region is (one category of a segment column), if any."""
     if fc.ordered or len(bins) != 1 or fc.name not in ctx.summaries.meta.segments:
         return None
     cats = ctx.summaries.meta.categories.get(fc.name, [])
     if not 0 <= bins[0] < len(cats):
         return None
-    part = score_cube(ctx, segment=fc.name, value=str(cats[bins[0]]))
+    return {fc.name: str(cats[bins[0]])}
+
+
+def _segment_region_fit(
+    ctx: Context, fc: FeatureCube, bins: list[int], post: np.ndarray
+) -> LabelFit | None:
+    """Label models on the score bins of the segment value a categorical region is, if any."""
+    seg = _region_segment(ctx, fc, bins)
+    if seg is None:
+        return None
+    ((col, val),) = seg.items()
+    part = score_cube(ctx, segment=col, value=val)
     return None if part is None else fit_labels(part, ctx.days.ref, post, regions=False)
 
 
