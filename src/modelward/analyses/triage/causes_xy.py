@@ -207,13 +207,13 @@ def drift_stat(ctx: Context, fc: FeatureCube, post: np.ndarray | None = None) ->
     on = _projection_onset(ctx, fc.count) if post is None else None
     if post is None:
         post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
-    ref = ctx.days.ref
-    r, c = fc.count[ref].sum(0), fc.count[post].sum(0)
+    # the reference with the current buckets' weekday mix: a weekly rhythm is no drift
+    r, c = ctx.days.reference_like(fc.count, post), fc.count[post].sum(0)
     g, df, _ = g_homogeneity(r, c)
     kl, _ = _kl_excess(g, df, r.sum(), c.sum())
     g_c, df_c, kl_c, var_c, w_tot = 0.0, 0, 0.0, 0.0, 0.0
     for part in (fc.pos, fc.lab - fc.pos):
-        rr, cc = part[ref].sum(0), part[post].sum(0)
+        rr, cc = ctx.days.reference_like(part, post), part[post].sum(0)
         gi, dfi, _ = g_homogeneity(rr, cc)
         if dfi == 0:
             continue

@@ -116,6 +116,57 @@ class Days:
             out[rows[hit]] = axis[pos[hit]]
         return out
 
+    def reference_like(self, counts: FloatArray, post: npt.NDArray[np.bool_]) -> FloatArray:
+        """Reference sums of daily ``counts`` with the weekday mix of the ``post`` buckets.
+
+        Most systems have a weekly rhythm (weekend traffic differs), so a few
+        current days compared with whole reference weeks differ by their
+        weekday mix alone. With daily buckets and every weekday of ``post``
+        present in the reference, each reference weekday is reweighted to its
+        share of ``post``'s rows, and the sums are scaled to the reweighted
+        reference's effective size (Kish), so a test on them keeps its level.
+        Otherwise: the plain reference sums.
+
+        Parameters
+        ----------
+        counts
+            Per-bucket counts, shape ``(n, ...)``.
+        post
+            The current buckets compared with the reference.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``counts.shape[1:]``.
+
+        Examples
+        --------
+        >>> starts = np.arange(14).astype("datetime64[D]").astype("datetime64[us]")
+        >>> days = Days(starts, np.arange(14) < 7, np.timedelta64(86_400_000_000, "us"))
+        >>> counts = np.where(np.arange(14) % 7 == 2, 9.0, 1.0)[:, None] * [1.0, 0.0] + [0.0, 1.0]
+        >>> days.reference_like(counts, np.arange(14) >= 7).round(6).tolist()  # whole week
+        [15.0, 7.0]
+        >>> days.reference_like(counts, np.arange(14) == 9).round(6).tolist()  # one weekday
+        [9.0, 1.0]
+        """
+        plain = counts[self.ref].sum(axis=0)
+        if self.width != np.timedelta64(86_400_000_000, "us") or not post.any():
+            return np.asarray(plain, dtype=np.float64)
+        weekday = (self.starts.astype("datetime64[D]").astype(np.int64) + 3) % 7
+        rows = counts.reshape(counts.shape[0], -1).sum(axis=1)
+        ref_w = np.bincount(weekday[self.ref], weights=rows[self.ref], minlength=7)
+        post_w = np.bincount(weekday[post], weights=rows[post], minlength=7)
+        if ref_w.sum() <= 0 or post_w.sum() <= 0 or np.any((post_w > 0) & (ref_w <= 0)):
+            return np.asarray(plain, dtype=np.float64)
+        share = np.divide(
+            post_w / post_w.sum(), ref_w / ref_w.sum(), out=np.zeros(7), where=ref_w > 0
+        )
+        n_ref = float(ref_w.sum())
+        n_eff = float((ref_w * share).sum() ** 2 / max((ref_w * share**2).sum(), 1e-300))
+        w = share[weekday] * self.ref
+        out = np.tensordot(w, counts, axes=(0, 0)) * (n_eff / n_ref)
+        return np.asarray(out, dtype=np.float64)
+
     def iso(self, i: int) -> str:
         """Bucket ``i`` start as ISO 8601 UTC with a ``Z``."""
         return str(self.starts[min(max(i, 0), self.n - 1)].astype("datetime64[s]")) + "Z"
