@@ -10,7 +10,8 @@ from sklearn.linear_model import LogisticRegression
 from modelward._api import summarise
 from modelward.analyses.triage import run_triage
 from modelward.io.events import parse_event_time
-from modelward.simulate import inject, simulate
+from modelward.simulate import inject
+from tests.analyses.triage.logs import after_hours, binary_log, spread_over_days, triage_simulated
 
 
 def _two_feature_log(seed: int, days: int = 36, per_day: int = 1500) -> pa.Table:
@@ -19,30 +20,26 @@ def _two_feature_log(seed: int, days: int = 36, per_day: int = 1500) -> pa.Table
     rng = np.random.default_rng(seed)
     n = days * per_day
     day = np.repeat(np.arange(days), per_day)
-    t0 = np.datetime64("2026-03-02T00:00:00", "us")
-    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    t = spread_over_days(rng, day, "2026-03-02")
     y = (rng.random(n) < 0.12).astype(np.int64)
     a = rng.normal(0.0, 1.0, n) + 1.2 * y
     b = rng.poisson(np.where(y == 1, 1.2, 2.4)).astype(np.float64)
     x = np.column_stack([a, b])
     train = day < 6
     score = LogisticRegression().fit(x[train], y[train]).predict_proba(x)[:, 1]
-    lag = rng.lognormal(np.where(y == 1, 2.5, 3.0), 0.5, n) * 3600
-    label_time = t + lag.astype("int64") * np.timedelta64(1, "s")
-    arrived = label_time <= t0 + np.timedelta64(days, "D")
-    return pa.table(
-        {
-            "prediction_id": pa.array([f"p{i}" for i in range(n)]),
-            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
-            "model_version": pa.array(["m1"] * n),
-            "score": pa.array(score),
-            "prediction": pa.array((score >= 0.3).astype(np.int64)),
-            "label": pa.array(y, mask=~arrived),
-            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC"), mask=~arrived),
-            "latency_ms": pa.array(rng.lognormal(3.0, 0.3, n)),
-            "a": pa.array(a),
-            "b": pa.array(b),
-        }
+    label_time = after_hours(t, rng.lognormal(np.where(y == 1, 2.5, 3.0), 0.5, n))
+    arrived = label_time <= np.datetime64("2026-03-02T00:00:00", "us") + np.timedelta64(days, "D")
+    return binary_log(
+        t,
+        score,
+        y,
+        label_time,
+        threshold=0.3,
+        unlabelled=~arrived,
+        model_version=np.full(n, "m1"),
+        latency_ms=rng.lognormal(3.0, 0.3, n),
+        a=a,
+        b=b,
     )
 
 
@@ -71,12 +68,8 @@ def test_real_swap_still_found() -> None:
 def test_covariate_drift_that_moves_the_class_mix_is_not_a_label_delay() -> None:
     """A drift that raises the scores makes a score-based class mix expect more positives
     (and their faster labels); the label-delay scorer must not read that as missing labels."""
-    sim = simulate(domain="fraud", fault="covariate_drift", variant="up", magnitude=0.9,
-                   days=40, rows_per_day=2500, seed=7)  # fmt: skip
-    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
-    res = run_triage(
-        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
-    )
+    res = triage_simulated(domain="fraud", fault="covariate_drift", variant="up", magnitude=0.9,
+                           days=40, rows_per_day=2500, seed=7)  # fmt: skip
     causes = [f.cause for f in res.findings]
     assert causes[0] == "covariate_drift"
     assert "label_delay" not in causes
@@ -87,11 +80,7 @@ def test_covariate_drift_that_moves_the_class_mix_is_not_a_label_delay() -> None
 def test_shortfall_in_the_newest_bucket_alone_is_no_label_delay() -> None:
     """A healthy system whose last day got fewer fast labels than the reference's thin lag
     tail predicts (found on tuning seed 108) raises no label delay."""
-    sim = simulate(domain="fraud", fault="none", days=59, rows_per_day=3797, seed=108)
-    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
-    res = run_triage(
-        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
-    )
+    res = triage_simulated(domain="fraud", fault="none", days=59, rows_per_day=3797, seed=108)
     assert res.findings == []
 
 
@@ -99,7 +88,7 @@ def test_shortfall_in_the_newest_bucket_alone_is_no_label_delay() -> None:
 def test_prior_shift_inside_a_segment_is_not_restated_as_concept_drift() -> None:
     """When the segment column is also a feature, "P(y | purpose = business) moved" is the
     prior shift found inside that segment again, not a second cause."""
-    sim = simulate(
+    res = triage_simulated(
         domain="loan_default",
         fault="prior_shift",
         variant="down",
@@ -108,10 +97,6 @@ def test_prior_shift_inside_a_segment_is_not_restated_as_concept_drift() -> None
         days=52,
         rows_per_day=2533,
         seed=37,
-    )
-    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
-    res = run_triage(
-        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
     )
     assert [f.cause for f in res.findings] == ["prior_shift"]
     assert res.findings[0].segment == {"purpose": "business"}
@@ -125,29 +110,16 @@ def _two_lag_profiles_log(seed: int, delayed: str, factor: float, days: int = 40
     rng = np.random.default_rng(seed)
     n = days * 2000
     day = np.repeat(np.arange(days), 2000)
-    t0 = np.datetime64("2026-05-04T00:00:00", "us")
-    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    t = spread_over_days(rng, day, "2026-05-04")
     kind = np.where(rng.random(n) < 0.4, "fast", "slow")
     x = rng.normal(0, 1, n)
     y = (rng.random(n) < 1 / (1 + np.exp(-(x - 2.0)))).astype(np.int64)
     score = 1 / (1 + np.exp(-(x - 2.0) + rng.normal(0, 0.3, n)))
     hours = np.where(kind == "fast", rng.lognormal(1.0, 0.6, n), rng.lognormal(4.5, 0.4, n))
     hit = (day >= 30) & ((kind == delayed) | (delayed == "all"))
-    hours = hours * np.where(hit, factor, 1.0)
-    label_time = t + (hours * 3600).astype("int64") * np.timedelta64(1, "s")
-    arrived = label_time <= t0 + np.timedelta64(days, "D")
-    return pa.table(
-        {
-            "prediction_id": pa.array([f"p{i}" for i in range(n)]),
-            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
-            "score": pa.array(score),
-            "prediction": pa.array((score >= 0.5).astype(np.int64)),
-            "label": pa.array(y, mask=~arrived),
-            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC"), mask=~arrived),
-            "kind": pa.array(kind),
-            "x": pa.array(x),
-        }
-    )
+    label_time = after_hours(t, hours * np.where(hit, factor, 1.0))
+    arrived = label_time <= np.datetime64("2026-05-04T00:00:00", "us") + np.timedelta64(days, "D")
+    return binary_log(t, score, y, label_time, unlabelled=~arrived, kind=kind, x=x)
 
 
 @pytest.mark.parametrize(
@@ -174,7 +146,7 @@ def test_label_delay_named_to_a_segment_only_when_the_rest_kept_its_lags(
 def test_concept_region_that_is_a_segment_value_is_that_segment() -> None:
     """A concept drift whose region was ``plan = standard`` (a segment column used as a
     feature) had been localised again to its sibling ``plan = basic`` (tuning seed 183)."""
-    sim = simulate(
+    res = triage_simulated(
         domain="churn",
         fault="label_noise",
         magnitude=0.39,
@@ -182,10 +154,6 @@ def test_concept_region_that_is_a_segment_value_is_that_segment() -> None:
         rows_per_day=2873,
         seed=183,
         segment="plan=standard",
-    )
-    s = summarise(sim.log, reference_end=str(sim.truth["reference_end"]))
-    res = run_triage(
-        s, events=sim.events, as_of=parse_event_time(str(sim.truth["as_of"])), estimate=False
     )
     for f in res.findings:
         if f.cause == "concept_drift" and "changed in plan = " in f.evidence:

@@ -12,6 +12,7 @@ from modelward._api import summarise
 from modelward.analyses.triage import run_triage
 from modelward.analyses.triage.label_source import flip_rate
 from modelward.io.events import parse_event_time
+from tests.analyses.triage.logs import after_hours, binary_log, spread_over_days
 
 
 @given(f=st.floats(0.0, 0.45), seed=st.integers(0, 2**31), lo=st.floats(0.0, 0.5))
@@ -34,8 +35,7 @@ def _log(seed: int, noisy_source: str | None) -> pa.Table:
     days, per_day = 40, 3000
     n = days * per_day
     day = np.repeat(np.arange(days), per_day)
-    t0 = np.datetime64("2026-02-02T00:00:00", "us")
-    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    t = spread_over_days(rng, day, "2026-02-02")
     lang = np.where(rng.random(n) < 0.3, "fr", "en")
     x = rng.normal(0, 1, n)
     p = 1 / (1 + np.exp(-(1.5 * x - 1.0)))
@@ -43,21 +43,8 @@ def _log(seed: int, noisy_source: str | None) -> pa.Table:
     source = np.where(rng.random(n) < 0.85, "review", "report")
     hit = (day >= 30) & (lang == "fr") & ((source == noisy_source) | (noisy_source is None))
     y = np.where(hit & (rng.random(n) < 0.33), 1 - y, y)
-    lag_h = rng.lognormal(1.0, 0.5, n)
-    label_time = t + (lag_h * 3600).astype("int64") * np.timedelta64(1, "s")
-    return pa.table(
-        {
-            "prediction_id": pa.array([f"q{i}" for i in range(n)]),
-            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
-            "score": pa.array(p),
-            "prediction": pa.array((p >= 0.5).astype(np.int64)),
-            "label": pa.array(y),
-            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC")),
-            "label_source": pa.array(source),
-            "language": pa.array(lang),
-            "x": pa.array(x),
-        }
-    )
+    label_time = after_hours(t, rng.lognormal(1.0, 0.5, n))
+    return binary_log(t, p, y, label_time, label_source=source, language=lang, x=x)
 
 
 @pytest.mark.parametrize("noisy_source", [None, "review"])

@@ -12,6 +12,7 @@ from modelward.analyses.triage.causes_xy import drift_stat, feature_cubes
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.signals import Days
 from modelward.io.events import parse_event_time
+from tests.analyses.triage.logs import after_hours, binary_log, spread_over_days
 
 DAY_US = np.timedelta64(86_400_000_000, "us")
 
@@ -20,11 +21,10 @@ def _weekly_log(seed: int, shift_from: int | None, days: int = 49) -> pa.Table:
     """Weekend traffic is a third of a weekday's and its ``amount`` runs 40% higher;
     from day ``shift_from`` (if any) every ``amount`` is 40% higher."""
     rng = np.random.default_rng(seed)
-    t0 = np.datetime64("2026-01-05T00:00:00", "us")  # a Monday
-    per_day = np.where(np.arange(days) % 7 >= 5, 700, 2100)
+    per_day = np.where(np.arange(days) % 7 >= 5, 700, 2100)  # day 0 is a Monday
     day = np.repeat(np.arange(days), per_day)
     n = day.size
-    t = t0 + (day * 86400 + rng.uniform(0, 86400, n)).astype("int64") * np.timedelta64(1, "s")
+    t = spread_over_days(rng, day, "2026-01-05")
     amount = rng.lognormal(3.0, 0.5, n) * np.where(day % 7 >= 5, 1.4, 1.0)
     if shift_from is not None:
         amount = amount * np.where(day >= shift_from, 1.4, 1.0)
@@ -32,20 +32,8 @@ def _weekly_log(seed: int, shift_from: int | None, days: int = 49) -> pa.Table:
     logit = -2.0 + 0.8 * other
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     score = 1 / (1 + np.exp(-logit))
-    lag = rng.lognormal(1.0, 0.5, n) * 3600
-    label_time = t + lag.astype("int64") * np.timedelta64(1, "s")
-    return pa.table(
-        {
-            "prediction_id": pa.array([f"w{i}" for i in range(n)]),
-            "timestamp": pa.array(t, pa.timestamp("us", tz="UTC")),
-            "score": pa.array(score),
-            "prediction": pa.array((score >= 0.5).astype(np.int64)),
-            "label": pa.array(y),
-            "label_timestamp": pa.array(label_time, pa.timestamp("us", tz="UTC")),
-            "amount": pa.array(amount),
-            "other": pa.array(other),
-        }
-    )
+    label_time = after_hours(t, rng.lognormal(1.0, 0.5, n))
+    return binary_log(t, score, y, label_time, amount=amount, other=other)
 
 
 def test_reference_like_reweights_weekdays_and_keeps_totals_for_whole_weeks() -> None:
