@@ -75,3 +75,34 @@ def test_weekend_days_alone_read_against_weekend_reference_days() -> None:
         weekend = np.arange(ctx.days.n) >= ctx.days.n - 2
         zs[shift_from] = drift_stat(ctx, fc, weekend).z_marg
     assert zs[None] < 3.0 < 10.0 < zs[33]
+
+
+def _channel_log(seed: int, gap_from: int | None, days: int = 49) -> pa.Table:
+    """``channel=b2b`` keeps 30% of its rows on weekends; from ``gap_from`` (if any) it
+    keeps 20% of them every day."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(days), 2000)  # day 0 is a Monday
+    n = day.size
+    b2b = rng.random(n) < 0.3
+    keep = ~(b2b & (day % 7 >= 5) & (rng.random(n) < 0.7))
+    if gap_from is not None:
+        keep &= ~(b2b & (day >= gap_from) & (rng.random(n) < 0.8))
+    day, b2b = day[keep], b2b[keep]
+    n = day.size
+    t = spread_over_days(rng, day, "2026-01-05")
+    x = rng.normal(0, 1, n)
+    score = 1 / (1 + np.exp(-(x - 2.0)))
+    y = (rng.random(n) < score).astype(np.int64)
+    label_time = after_hours(t, rng.lognormal(1.0, 0.5, n))
+    channel = np.where(b2b, "b2b", np.where(rng.random(n) < 0.5, "app", "web"))
+    return binary_log(t, score, y, label_time, channel=channel, x=x)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_segment_quiet_on_weekends_is_no_data_gap_and_a_real_gap_still_is(seed: int) -> None:
+    """The current window ends on a Sunday, when ``b2b`` is quiet as every weekend (a
+    false data gap at confidence 0.6-1.0 before)."""
+    for gap_from, expected in ((None, []), (40, [("data_gap", {"channel": "b2b"})])):
+        s = summarise(_channel_log(seed, gap_from), reference_end="2026-01-19")
+        res = run_triage(s, as_of=parse_event_time("2026-02-23"), estimate=False)
+        assert [(f.cause, f.segment) for f in res.findings] == expected

@@ -52,8 +52,11 @@ def proportion_change(
 ) -> tuple[ChangeOnset | None, float, float, float, float]:
     """Onset of a daily proportion, then (onset, ref rate, post rate, post n, z).
 
-    ``extra`` is added to the reference rate: the share a stable system shows
-    after the reference that the reference cannot show of itself.
+    The reference rate is read with the weekday mix of the buckets after the
+    onset (:meth:`Days.reference_like`): a segment that is quiet on weekends
+    has a smaller share on a weekend, which is no gap. ``extra`` is added to
+    the reference rate: the share a stable system shows after the reference
+    that the reference cannot show of itself.
     """
     ref = ctx.days.ref
     n_ref = den[ref].sum()
@@ -65,6 +68,9 @@ def proportion_change(
         rate = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
     on = change_onset(rate, den / (pv * (1 - pv)), start=ctx.start)
     post = np.arange(ctx.days.n) >= (on.index if on else ctx.start)
+    r_num, r_den = ctx.days.reference_like(np.stack([num, den], axis=1), post, rows=den)
+    if r_den > 0:
+        p0 = min(r_num / r_den + extra, 1.0)
     obs, n = float(num[post].sum()), float(den[post].sum())
     return on, float(p0), obs / n if n else math.nan, n, binomial_z(obs, n, float(p0))
 
@@ -87,7 +93,9 @@ def data_gap(ctx: Context) -> list[Candidate]:
                 continue
             post = np.arange(ctx.days.n) >= on.index
             others = np.arange(len(vals)) != j
-            g, df, _ = g_homogeneity(n[ctx.days.ref][:, others].sum(0), n[post][:, others].sum(0))
+            g, df, _ = g_homogeneity(
+                ctx.days.reference_like(n[:, others], post), n[post][:, others].sum(0)
+            )
             z_others = max(0.0, g_to_z(g, df)) if df > 0 else 0.0
             vol_ratio = float(tot[post].mean() / max(tot[ctx.days.ref].mean(), 1e-9))
             strength = -z - 3.0 * max(0.0, z_others - 2.0)

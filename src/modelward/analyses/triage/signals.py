@@ -116,7 +116,9 @@ class Days:
             out[rows[hit]] = axis[pos[hit]]
         return out
 
-    def reference_like(self, counts: FloatArray, post: npt.NDArray[np.bool_]) -> FloatArray:
+    def reference_like(
+        self, counts: FloatArray, post: npt.NDArray[np.bool_], rows: FloatArray | None = None
+    ) -> FloatArray:
         """Reference sums of daily ``counts`` with the weekday mix of the ``post`` buckets.
 
         Most systems have a weekly rhythm (weekend traffic differs), so a few
@@ -133,6 +135,9 @@ class Days:
             Per-bucket counts, shape ``(n, ...)``.
         post
             The current buckets compared with the reference.
+        rows
+            Per-bucket rows whose weekday mix is matched (default: the sum of
+            ``counts`` over its other axes).
 
         Returns
         -------
@@ -153,7 +158,8 @@ class Days:
         if self.width != np.timedelta64(86_400_000_000, "us") or not post.any():
             return np.asarray(plain, dtype=np.float64)
         weekday = (self.starts.astype("datetime64[D]").astype(np.int64) + 3) % 7
-        rows = counts.reshape(counts.shape[0], -1).sum(axis=1)
+        if rows is None:
+            rows = counts.reshape(counts.shape[0], -1).sum(axis=1)
         ref_w = np.bincount(weekday[self.ref], weights=rows[self.ref], minlength=7)
         post_w = np.bincount(weekday[post], weights=rows[post], minlength=7)
         if ref_w.sum() <= 0 or post_w.sum() <= 0 or np.any((post_w > 0) & (ref_w <= 0)):
