@@ -160,3 +160,32 @@ def test_concept_region_that_is_a_segment_value_is_that_segment() -> None:
             named = f.evidence.split("changed in plan = ")[1].split(" ")[0]
             assert f.segment == {"plan": named}
     assert any(f.segment == {"plan": "standard"} for f in res.findings)
+
+
+def _working_day_labels_log(seed: int, days: int = 48) -> pa.Table:
+    """Labels come about a day after the prediction, but none on weekends: a label due
+    on a Saturday or Sunday arrives on Monday at 09:00. Day 0 is a Monday."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(days), 2000)
+    n = day.size
+    t = spread_over_days(rng, day, "2026-01-05")
+    x = rng.normal(0, 1, n)
+    score = 1 / (1 + np.exp(-(x - 1.5)))
+    y = (rng.random(n) < score).astype(np.int64)
+    due = after_hours(t, rng.lognormal(3.3, 0.5, n))
+    due_day = due.astype("datetime64[D]")
+    weekday = (due_day.astype(np.int64) + 3) % 7
+    monday = due_day + np.where(weekday >= 5, 7 - weekday, 0).astype("timedelta64[D]")
+    nine = monday.astype("datetime64[us]") + np.timedelta64(9, "h")
+    label_time = np.where(weekday >= 5, nine, due)
+    end = np.datetime64("2026-01-05T00:00:00", "us") + np.timedelta64(days, "D")
+    return binary_log(t, score, y, label_time, unlabelled=label_time > end, x=x)
+
+
+def test_labels_given_on_working_days_are_no_delay_over_a_weekend() -> None:
+    """Read at the end of a Saturday, its labels have not come (they never come on a
+    weekend); the reference's Saturdays say so, the pooled lags did not (a label delay at
+    confidence 1.0 before)."""
+    s = summarise(_working_day_labels_log(2), reference_end="2026-01-19")
+    res = run_triage(s, as_of=parse_event_time("2026-02-22"), estimate=False)
+    assert "label_delay" not in [f.cause for f in res.findings]

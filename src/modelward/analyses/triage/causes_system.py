@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
+from scipy.stats import chi2_contingency
 
 from modelward.analyses.triage.context import Context
 from modelward.analyses.triage.evidence import (
@@ -431,19 +433,84 @@ def latency_regression(ctx: Context) -> list[Candidate]:
     ]
 
 
-def _lag_cdf(ctx: Context, label: int, segment: str, value: str) -> tuple[np.ndarray, FloatArray]:
-    """Reference CDF of label lag (seconds) for one class: (lag values, cdf)."""
+def _lag_daily(
+    ctx: Context, label: int, segment: str, value: str
+) -> tuple[np.ndarray, FloatArray] | None:
+    """Label-lag values (seconds, sorted) and their counts per bucket for one class."""
     lag = ctx.table("label_lag", segment=segment, value=value, label=label)
     if lag.num_rows == 0:
-        return np.array([0.0]), np.array([1.0])
+        return None
     bins = np.unique(column(lag, "bin")).astype(np.int64)
-    hist = cube(lag, ctx.days, "count", [("bin", bins.tolist())])[ctx.days.ref].sum(axis=0)
+    daily = cube(lag, ctx.days, "count", [("bin", bins.tolist())])
     a = ctx.summaries.meta.latency_accuracy
     gamma = (1 + a) / (1 - a)
     vals = np.where(bins == -32768, 0.0, 2 * gamma ** bins.astype(np.float64) / (gamma + 1))
     order = np.argsort(vals)
-    cdf = np.cumsum(hist[order]) / max(hist.sum(), 1e-300)
-    return vals[order], cdf
+    return vals[order], daily[:, order]
+
+
+def _cdf(hist: FloatArray) -> FloatArray:
+    return np.asarray(np.cumsum(hist) / max(float(hist.sum()), 1e-300))
+
+
+def _lag_cdf(ctx: Context, label: int, segment: str, value: str) -> tuple[np.ndarray, FloatArray]:
+    """Reference CDF of label lag (seconds) for one class: (lag values, cdf)."""
+    got = _lag_daily(ctx, label, segment, value)
+    if got is None:
+        return np.array([0.0]), np.array([1.0])
+    vals, daily = got
+    return vals, _cdf(daily[ctx.days.ref].sum(axis=0))
+
+
+def _lags_follow_weekday(
+    ctx: Context, vals: np.ndarray, daily: FloatArray, wd: npt.NDArray[np.int64]
+) -> bool:
+    """Whether the reference's lag distribution clearly differs between weekdays.
+
+    A weekday's few reference buckets give a noisier CDF than all of them, so
+    weekday CDFs are used only when the weekdays differ (G-test, z >= Z_IN).
+    Lags are compared up to the age of the youngest reference bucket, which
+    every reference bucket has lived to (older buckets saw longer lags).
+    """
+    from modelward.analyses.triage.localise import Z_IN
+
+    ref = ctx.days.ref
+    youngest = (ctx.as_of - ctx.days.starts[ref].max() - ctx.days.width) / np.timedelta64(1, "s")
+    seen = vals <= youngest
+    rows = []
+    for w in np.unique(wd[ref]):
+        h = daily[ref & (wd == w)].sum(axis=0)
+        rows.append(np.append(h[seen], h[~seen].sum()))
+    table = np.asarray(rows)
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2 or (table.sum(axis=1) <= 0).any():
+        return False
+    g, _, dof, _ = chi2_contingency(table, lambda_="log-likelihood", correction=False)
+    return g_to_z(float(g), int(dof)) >= Z_IN
+
+
+def _arrived(ctx: Context, label: int, segment: str, value: str, age: FloatArray) -> FloatArray:
+    """Per bucket, the share of class ``label``'s labels in at ``age`` (seconds, bucket x grid).
+
+    With daily buckets each bucket reads the lags of the reference buckets of
+    its own weekday (when they hold labels of the class): where labels are
+    given on working days, a Friday's labels wait out the weekend, in the
+    reference as now.
+    """
+    got = _lag_daily(ctx, label, segment, value)
+    if got is None:
+        return np.ones(ctx.days.n)
+    vals, daily = got
+    pooled = _cdf(daily[ctx.days.ref].sum(axis=0))
+    out = np.interp(age, vals, pooled, left=0.0, right=1.0).mean(axis=1)
+    wd = ctx.days.weekday
+    if wd is not None and _lags_follow_weekday(ctx, vals, daily, wd):
+        for w in np.unique(wd):
+            mine = daily[ctx.days.ref & (wd == w)].sum(axis=0)
+            if mine.sum() > 0:
+                rows = wd == w
+                out[rows] = np.interp(age[rows], vals, _cdf(mine), left=0.0, right=1.0).mean(1)
+    return np.asarray(out)
 
 
 def arrived_share(ctx: Context, label: int) -> FloatArray | None:
@@ -489,8 +556,7 @@ def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray
     age = ages[:, None] - grid[None, :] * width_s
     arrived = {}
     for cls in (0, 1):
-        lags, cdf = _lag_cdf(ctx, cls, segment, value)
-        arrived[cls] = np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1)
+        arrived[cls] = _arrived(ctx, cls, segment, value, age)
     best: FloatArray | None = None
     for mix in mixes:
         expected = np.zeros(ctx.days.n)

@@ -116,6 +116,13 @@ class Days:
             out[rows[hit]] = axis[pos[hit]]
         return out
 
+    @property
+    def weekday(self) -> npt.NDArray[np.int64] | None:
+        """Weekday of each bucket (Monday 0) for daily buckets, else None."""
+        if self.width != np.timedelta64(86_400_000_000, "us"):
+            return None
+        return np.asarray((self.starts.astype("datetime64[D]").astype(np.int64) + 3) % 7)
+
     def reference_like(
         self, counts: FloatArray, post: npt.NDArray[np.bool_], rows: FloatArray | None = None
     ) -> FloatArray:
@@ -155,9 +162,9 @@ class Days:
         [9.0, 1.0]
         """
         plain = counts[self.ref].sum(axis=0)
-        if self.width != np.timedelta64(86_400_000_000, "us") or not post.any():
+        weekday = self.weekday
+        if weekday is None or not post.any():
             return np.asarray(plain, dtype=np.float64)
-        weekday = (self.starts.astype("datetime64[D]").astype(np.int64) + 3) % 7
         if rows is None:
             rows = counts.reshape(counts.shape[0], -1).sum(axis=1)
         ref_w = np.bincount(weekday[self.ref], weights=rows[self.ref], minlength=7)
