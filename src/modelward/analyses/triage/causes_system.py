@@ -182,6 +182,21 @@ def _describe_numeric(ctx: Context, feature: str, post: np.ndarray) -> str:
     return words
 
 
+def _malformed(
+    feature: str, z: float, ev: str, on: ChangeOnset, p0: float, p1: float, daily: FloatArray
+) -> Candidate:
+    """A schema-change candidate: one feature's malformed share rose from ``p0`` to ``p1``."""
+    return Candidate(
+        "schema_change",
+        z,
+        ev,
+        features=[feature],
+        effect=p1 - p0,
+        numbers={"malformed_ref": p0, "malformed_post": p1},
+        series={"malformed": list(np.nan_to_num(daily))},
+    ).dated(on)
+
+
 def schema_change(ctx: Context) -> list[Candidate]:
     """Representation breaks: null floods, out-of-range values, unseen categories, swaps."""
     out: list[Candidate] = []
@@ -200,17 +215,7 @@ def schema_change(ctx: Context) -> list[Candidate]:
             f"{f}: {_pct(p1)} of rows are {what} from {ctx.days.iso(on.index)[:10]} "
             f"vs {_pct(p0)} in the reference (z={z:.1f}); {_describe_numeric(ctx, f, post)}"
         )
-        out.append(
-            Candidate(
-                "schema_change",
-                z,
-                ev,
-                features=[f],
-                effect=p1 - p0,
-                numbers={"malformed_ref": p0, "malformed_post": p1},
-                series={"malformed": list(np.nan_to_num(bad / np.maximum(total, 1)))},
-            ).dated(on)
-        )
+        out.append(_malformed(f, z, ev, on, p0, p1, bad / np.maximum(total, 1)))
     for f in ctx.features("categorical"):
         cat = ctx.table("categorical", feature=f)
         total = cube(cat, ctx.days, "count")
@@ -219,7 +224,6 @@ def schema_change(ctx: Context) -> list[Candidate]:
         if on is None or not p1 - p0 >= MIN_MALFORMED:
             continue
         post = np.arange(ctx.days.n) >= on.index
-        unseen = cube(ctx.table("unseen", feature=f), ctx.days, "count", [])
         top = ctx.table("unseen", feature=f)
         names = sorted({str(v) for v in column(top, "value")})[:5] if top.num_rows else []
         kind = "null" if bad[post, 1].sum() > bad[post, 0].sum() else "unseen"
@@ -228,18 +232,7 @@ def schema_change(ctx: Context) -> list[Candidate]:
             f"vs {_pct(p0)} in the reference (z={z:.1f})"
             + (f"; new values {', '.join(names)}" if names and kind == "unseen" else "")
         )
-        del unseen
-        out.append(
-            Candidate(
-                "schema_change",
-                z,
-                ev,
-                features=[f],
-                effect=p1 - p0,
-                numbers={"malformed_ref": p0, "malformed_post": p1},
-                series={"malformed": list(np.nan_to_num(bad.sum(1) / np.maximum(total, 1)))},
-            ).dated(on)
-        )
+        out.append(_malformed(f, z, ev, on, p0, p1, bad.sum(1) / np.maximum(total, 1)))
     for swap in _swaps(ctx):
         # a swap explains the out-of-range values it puts in either column: one finding
         parts = [c for c in out if set(c.features) <= set(swap.features)]
@@ -453,15 +446,6 @@ def _cdf(hist: FloatArray) -> FloatArray:
     return np.asarray(np.cumsum(hist) / max(float(hist.sum()), 1e-300))
 
 
-def _lag_cdf(ctx: Context, label: int, segment: str, value: str) -> tuple[np.ndarray, FloatArray]:
-    """Reference CDF of label lag (seconds) for one class: (lag values, cdf)."""
-    got = _lag_daily(ctx, label, segment, value)
-    if got is None:
-        return np.array([0.0]), np.array([1.0])
-    vals, daily = got
-    return vals, _cdf(daily[ctx.days.ref].sum(axis=0))
-
-
 def _lags_follow_weekday(
     ctx: Context, vals: np.ndarray, daily: FloatArray, wd: npt.NDArray[np.int64]
 ) -> bool:
@@ -489,22 +473,32 @@ def _lags_follow_weekday(
     return g_to_z(float(g), int(dof)) >= Z_IN
 
 
-def _arrived(ctx: Context, label: int, segment: str, value: str, age: FloatArray) -> FloatArray:
-    """Per bucket, the share of class ``label``'s labels in at ``age`` (seconds, bucket x grid).
+def _bucket_ages(ctx: Context) -> FloatArray:
+    """Age at ``as_of`` (seconds) of 8 evenly spread instants of each bucket: (bucket, 8)."""
+    width_s = ctx.days.width / np.timedelta64(1, "s")
+    ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
+    return np.asarray(ages[:, None] - ((np.arange(8) + 0.5) / 8)[None, :] * width_s)
 
-    With daily buckets each bucket reads the lags of the reference buckets of
-    its own weekday (when they hold labels of the class): where labels are
-    given on working days, a Friday's labels wait out the weekend, in the
-    reference as now.
+
+def _arrived(
+    ctx: Context, label: int, segment: str, value: str, *, by_weekday: bool = True
+) -> FloatArray:
+    """Per bucket, the share of class ``label``'s labels in by ``as_of`` (over the bucket's span).
+
+    With daily buckets and ``by_weekday``, each bucket reads the lags of the
+    reference buckets of its own weekday (when they hold labels of the
+    class): where labels are given on working days, a Friday's labels wait
+    out the weekend, in the reference as now.
     """
     got = _lag_daily(ctx, label, segment, value)
     if got is None:
         return np.ones(ctx.days.n)
     vals, daily = got
+    age = _bucket_ages(ctx)
     pooled = _cdf(daily[ctx.days.ref].sum(axis=0))
     out = np.interp(age, vals, pooled, left=0.0, right=1.0).mean(axis=1)
     wd = ctx.days.weekday
-    if wd is not None and _lags_follow_weekday(ctx, vals, daily, wd):
+    if by_weekday and wd is not None and _lags_follow_weekday(ctx, vals, daily, wd):
         for w in np.unique(wd):
             mine = daily[ctx.days.ref & (wd == w)].sum(axis=0)
             if mine.sum() > 0:
@@ -521,11 +515,7 @@ def arrived_share(ctx: Context, label: int) -> FloatArray | None:
     """
     if ctx.table("label_lag", label=label).num_rows == 0:
         return None
-    lags, cdf = _lag_cdf(ctx, label, "", "")
-    width_s = ctx.days.width / np.timedelta64(1, "s")
-    ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
-    age = ages[:, None] - ((np.arange(8) + 0.5) / 8)[None, :] * width_s
-    return np.asarray(np.interp(age, lags, cdf, left=0.0, right=1.0).mean(axis=1))
+    return _arrived(ctx, label, "", "", by_weekday=False)
 
 
 def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray, FloatArray]:
@@ -550,13 +540,7 @@ def _expected_labels(ctx: Context, segment: str, value: str) -> tuple[FloatArray
     mixes += [n * (m[ref].sum() / max(n[ref].sum(), 1e-300)) for m in list(mixes)]
     if not mixes:  # no score: one class
         mixes = [np.zeros_like(n)]
-    width_s = ctx.days.width / np.timedelta64(1, "s")
-    ages = (ctx.as_of - ctx.days.starts) / np.timedelta64(1, "s")
-    grid = (np.arange(8) + 0.5) / 8
-    age = ages[:, None] - grid[None, :] * width_s
-    arrived = {}
-    for cls in (0, 1):
-        arrived[cls] = _arrived(ctx, cls, segment, value, age)
+    arrived = {cls: _arrived(ctx, cls, segment, value) for cls in (0, 1)}
     best: FloatArray | None = None
     for mix in mixes:
         expected = np.zeros(ctx.days.n)
@@ -581,18 +565,14 @@ def _lag_counts(
     arrived above its median are counted against the truncated reference's
     share (binomial).
     """
-    a = ctx.summaries.meta.latency_accuracy
-    gamma = (1 + a) / (1 - a)
     ages = (ctx.as_of - ctx.days.starts - ctx.days.width / 2) / np.timedelta64(1, "s")
     obs = exp = var = 0.0
     d_obs, d_exp = np.zeros(ctx.days.n), np.zeros(ctx.days.n)
     for cls in (0, 1):
-        lag = ctx.table("label_lag", segment=segment, value=value, label=cls)
-        if lag.num_rows == 0:
+        got = _lag_daily(ctx, cls, segment, value)
+        if got is None:
             continue
-        bins = np.unique(column(lag, "bin")).astype(np.int64)
-        hist = cube(lag, ctx.days, "count", [("bin", bins.tolist())])
-        vals = np.where(bins == -32768, 0.0, 2 * gamma ** bins.astype(np.float64) / (gamma + 1))
+        vals, hist = got
         ref = hist[ctx.days.ref].sum(axis=0)
         for d in range(ctx.days.n):
             if hist[d].sum() < 1:
